@@ -1,0 +1,55 @@
+/**
+ * Starts the real qemu-ga (Debian package qemu-guest-agent) on a Unix socket in a temp
+ * folder, for conformance tests and benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from './temp.js';
+
+export interface RunningQgaPeer {
+  readonly socketPath: string;
+  readonly stateDir: string;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export interface QemuGaOptions {
+  /** Extra qemu-ga arguments, e.g. ['-b', 'guest-exec']. */
+  readonly args?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function startQemuGa(qemuGaPath: string, options: QemuGaOptions = {}): Promise<RunningQgaPeer> {
+  const temp = makeTempDir('hostlink-qemu-ga-');
+  const socketPath = join(temp.path, 'qga.sock');
+  const stateDir = join(temp.path, 'state');
+  mkdirSync(stateDir);
+  const child: ChildProcess = spawn(
+    qemuGaPath,
+    ['-m', 'unix-listen', '-p', socketPath, '-t', stateDir, '-l', join(temp.path, 'qemu-ga.log'), ...(options.args ?? [])],
+    { stdio: 'ignore', env: options.env ?? process.env },
+  );
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (let i = 0; i < 200 && !existsSync(socketPath); i++) {
+    if (exited) throw new Error('qemu-ga exited at start; see its log in ' + temp.path);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (!existsSync(socketPath)) throw new Error('qemu-ga did not create its socket');
+  return {
+    socketPath,
+    stateDir,
+    dir: temp.path,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      temp.remove();
+    },
+  };
+}
