@@ -6,3 +6,4 @@ export * from './core/policy.js';
 export * from './core/dispatcher.js';
 export * from './core/listener.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './core/logger.js';
+export * from './client/index.js';

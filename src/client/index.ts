@@ -1,0 +1,2 @@
+// Clients hostlink offers as a library.
+export * from './qga/index.js';
