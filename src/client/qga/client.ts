@@ -58,6 +58,9 @@ export class QgaClient implements AsyncDisposable {
   private readonly checkSupport: boolean;
   private infoPromise: Promise<GuestAgentInfo> | undefined;
   private commandTable: Map<string, GuestAgentCommandInfo> | undefined;
+  private agentVersion: string | undefined;
+  /** The agent could not say what it supports (no guest-info): commands go unchecked. */
+  private unchecked = false;
 
   /** @param target an open {@link QgaConnection}, or an address for a new one. */
   constructor(target: QgaConnection | QgaAddress | string, options: QgaClientOptions = {}) {
@@ -77,9 +80,22 @@ export class QgaClient implements AsyncDisposable {
    * Runs any command by name, after the support check. The typed methods below all come
    * through here.
    */
-  async call<T = unknown>(command: string, args?: Record<string, unknown>, options?: QgaCallOptions): Promise<T> {
-    await this.requireCommand(command);
-    return this.connection.execute<T>(command, args && dropUndefined(args), options);
+  call<T = unknown>(command: string, args?: Record<string, unknown>, options?: QgaCallOptions): Promise<T> {
+    const send = () => this.connection.execute<T>(command, args && dropUndefined(args), options);
+    // Once guest-info is known the check is synchronous, so calls reach the agent in the
+    // order they were made (file reads kept in flight depend on it).
+    if (!this.checkSupport || this.commandTable || (ALWAYS_PRESENT.has(command) && !this.infoPromise)) {
+      try {
+        this.checkCommand(command);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return send();
+    }
+    return this.loadCommandTable().then(() => {
+      this.checkCommand(command);
+      return send();
+    });
   }
 
   /** Passes a request object through unchanged and returns the agent's whole reply. */
@@ -94,6 +110,7 @@ export class QgaClient implements AsyncDisposable {
     this.infoPromise ??= this.connection.execute<GuestAgentInfo>('guest-info').then(
       (info) => {
         this.commandTable = new Map(info.supported_commands.map((entry) => [entry.name, entry]));
+        this.agentVersion = info.version;
         return info;
       },
       (error: unknown) => {
@@ -108,6 +125,7 @@ export class QgaClient implements AsyncDisposable {
   refreshInfo(): Promise<GuestAgentInfo> {
     this.infoPromise = undefined;
     this.commandTable = undefined;
+    this.unchecked = false;
     return this.info();
   }
 
@@ -117,19 +135,22 @@ export class QgaClient implements AsyncDisposable {
     return this.commandTable?.get(command)?.enabled === true;
   }
 
-  private async requireCommand(command: string): Promise<void> {
-    if (!this.checkSupport || ALWAYS_PRESENT.has(command)) return;
-    let info: GuestAgentInfo;
+  /** Loads guest-info for the support check; an agent without guest-info is not checked. */
+  private async loadCommandTable(): Promise<void> {
     try {
-      info = await this.info();
+      await this.info();
     } catch (error) {
-      // An agent without guest-info cannot be asked; let the command speak for itself.
-      if (error instanceof QgaProtocolError) return;
-      throw error;
+      if (!(error instanceof QgaProtocolError)) throw error;
+      this.commandTable ??= new Map();
+      this.unchecked = true;
     }
-    const entry = this.commandTable?.get(command);
-    if (!entry) throw new QgaUnsupportedError(command, false, info.version);
-    if (!entry.enabled) throw new QgaUnsupportedError(command, true, info.version);
+  }
+
+  private checkCommand(command: string): void {
+    if (!this.checkSupport || this.unchecked || ALWAYS_PRESENT.has(command) || !this.commandTable) return;
+    const entry = this.commandTable.get(command);
+    if (!entry) throw new QgaUnsupportedError(command, false, this.agentVersion);
+    if (!entry.enabled) throw new QgaUnsupportedError(command, true, this.agentVersion);
   }
 
   // ---- protocol ----

@@ -90,6 +90,8 @@ export class QgaConnection implements AsyncDisposable {
   private inflight: Pending[] = [];
   private nextId = 1;
   private generation = 0;
+  /** Calls waiting for the connection to be ready; later calls queue behind them. */
+  private waiting = 0;
 
   /**
    * @param address a {@link QgaAddress}, or text: "/path/to.sock", "unix:PATH",
@@ -115,7 +117,8 @@ export class QgaConnection implements AsyncDisposable {
   }
 
   /**
-   * Runs one command and returns its `return` value.
+   * Runs one command and returns its `return` value. Calls are written to the agent in
+   * the order they are made.
    * @throws QgaProtocolError when the agent answers with an error
    * @throws QgaTimeoutError, QgaConnectionError, QgaReplyError
    */
@@ -130,9 +133,24 @@ export class QgaConnection implements AsyncDisposable {
    * whole reply object, error replies included. An `id` is added for matching when the
    * request has none, and removed from the reply again.
    */
-  async request(request: QgaRequest, options: QgaCallOptions = {}): Promise<QgaReply> {
-    if (typeof request.execute !== 'string') throw new TypeError('a QGA request needs an "execute" member naming the command');
-    await this.ready();
+  request(request: QgaRequest, options: QgaCallOptions = {}): Promise<QgaReply> {
+    if (typeof request?.execute !== 'string') return Promise.reject(new TypeError('a QGA request needs an "execute" member naming the command'));
+    // Written now when the connection is ready, so that calls keep the order they were made in.
+    if (this.channel && !this.needsSync && this.waiting === 0) return this.sendRequest(request, options);
+    this.waiting++;
+    return this.ready().then(
+      () => {
+        this.waiting--;
+        return this.sendRequest(request, options);
+      },
+      (error: unknown) => {
+        this.waiting--;
+        throw error;
+      },
+    );
+  }
+
+  private async sendRequest(request: QgaRequest, options: QgaCallOptions): Promise<QgaReply> {
     const ownId = !('id' in request);
     const withId = ownId ? { ...request, id: this.nextId++ } : request;
     const noReply = options.noReply ?? NO_REPLY_COMMANDS.has(request.execute);

@@ -1,0 +1,79 @@
+/**
+ * Runs one test body against each QGA peer: the real qemu-ga and hostlink's own agent
+ * (test/helpers/hostlink-qga.ts). Each test gets a fresh agent in a fresh temp folder,
+ * stopped afterwards. Destructive commands are tested with `hostlinkOnly` and fake
+ * system programs; never against the real qemu-ga, which would run the real ones.
+ */
+import { existsSync } from 'node:fs';
+import { test, type TestContext } from 'node:test';
+import { requireProgram } from '../helpers/peers.js';
+import { startQemuGa, type RunningQgaPeer } from '../helpers/qga-peer.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+export type PeerName = 'qemu-ga' | 'hostlink';
+
+export interface PeerUnderTest extends RunningQgaPeer {
+  readonly name: PeerName;
+}
+
+export interface PeerTestOptions {
+  /** Run against hostlink's agent only (destructive commands with fake programs). */
+  readonly hostlinkOnly?: boolean;
+  /** Paths of fake system programs for hostlink's agent (name -> path). */
+  readonly programs?: (dir: string) => Record<string, string>;
+  /** Extra qemu-ga arguments (e.g. ['-b', 'guest-exec']). */
+  readonly qemuGaArgs?: readonly string[];
+}
+
+type HostlinkStarter = (options?: Record<string, unknown>) => Promise<RunningQgaPeer>;
+
+const HOSTLINK_HELPER = new URL('../helpers/hostlink-qga.ts', import.meta.url);
+
+async function loadHostlinkStarter(): Promise<HostlinkStarter | undefined> {
+  if (!existsSync(HOSTLINK_HELPER)) return undefined;
+  const module = (await import(HOSTLINK_HELPER.href)) as { startHostlinkQga?: HostlinkStarter };
+  return module.startHostlinkQga;
+}
+
+async function startPeer(t: TestContext, name: PeerName, options: PeerTestOptions, programsDir: string): Promise<PeerUnderTest | undefined> {
+  if (name === 'qemu-ga') {
+    const path = requireProgram(t, 'qemu-ga', 'qemu-guest-agent');
+    if (!path) return undefined;
+    return { name, ...(await startQemuGa(path, { args: options.qemuGaArgs })) };
+  }
+  const start = await loadHostlinkStarter();
+  if (!start) {
+    const message = "hostlink's agent test helper (test/helpers/hostlink-qga.ts) is not there yet";
+    if (process.env.CI === 'true') throw new Error(message);
+    t.skip(message);
+    return undefined;
+  }
+  const programs = options.programs?.(programsDir);
+  return { name, ...(await start(programs ? { programs } : {})) };
+}
+
+/**
+ * Declares `title [qemu-ga]` and `title [hostlink]`, each running `body` with a fresh
+ * peer. `scratch` is a temp folder the body may use (fake programs live there too).
+ */
+export function peerTest(
+  title: string,
+  body: (t: TestContext, peer: PeerUnderTest, scratch: string) => Promise<void>,
+  options: PeerTestOptions = {},
+): void {
+  const names: PeerName[] = options.hostlinkOnly ? ['hostlink'] : ['qemu-ga', 'hostlink'];
+  for (const name of names) {
+    test(`${title} [${name}]`, async (t) => {
+      const scratch = makeTempDir('hostlink-qga-client-');
+      let peer: PeerUnderTest | undefined;
+      try {
+        peer = await startPeer(t, name, options, scratch.path);
+        if (!peer) return;
+        await body(t, peer, scratch.path);
+      } finally {
+        await peer?.stop();
+        scratch.remove();
+      }
+    });
+  }
+}
