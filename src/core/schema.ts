@@ -6,6 +6,7 @@
  * 'count', expected: integer"), must be the ones QEMU's input visitor produces.
  */
 import { HostlinkError } from './errors.js';
+import { JsonFloat } from './json-float.js';
 
 export type Schema =
   | { readonly kind: 'str' }
@@ -106,17 +107,13 @@ export function validate(schema: Schema, value: unknown, name: string): unknown 
       if (typeof value !== 'boolean') throw invalidType(name, 'boolean');
       return value;
     case 'number':
-      if (typeof value !== 'number') throw invalidType(name, 'number');
-      return value;
-    case 'int': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(name, 'integer');
-      const [min, max] = INT_RANGES[schema.type];
-      const big = BigInt(value);
-      if (big < min || big > max) {
-        throw new HostlinkError('InvalidParameter', `Parameter '${name}' expects ${describeIntType(schema.type)}`);
-      }
-      return value;
-    }
+      // Any JSON number: integers (bigint beyond 2^53) and floats (JsonFloat) alike.
+      if (typeof value === 'number') return value;
+      if (typeof value === 'bigint') return Number(value);
+      if (value instanceof JsonFloat) return value.value;
+      throw invalidType(name, 'number');
+    case 'int':
+      return validateInt(schema.type, value, name);
     case 'enum':
       if (typeof value !== 'string') throw invalidType(name, 'string');
       if (!schema.values.includes(value)) {
@@ -131,8 +128,47 @@ export function validate(schema: Schema, value: unknown, name: string): unknown 
   }
 }
 
-function describeIntType(type: IntType): string {
-  return type === 'size' ? 'uint64' : type === 'int' ? 'int64' : type;
+/** A JSON integer as QEMU's QNum holds it: number, bigint (beyond 2^53), never a float. */
+function integerOf(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : undefined;
+  if (typeof value === 'bigint') return value;
+  return undefined; // strings, JsonFloat (1.0), ...
+}
+
+/** Small values as numbers, values beyond 2^53 as bigint so nothing is rounded. */
+function integerResult(value: bigint): number | bigint {
+  const asNumber = Number(value);
+  return Number.isSafeInteger(asNumber) ? asNumber : value;
+}
+
+/**
+ * QEMU's input visitor: int64 refuses anything that is not an int64 ("Invalid parameter
+ * type ..., expected: integer"); uint64 refuses with "Parameter 'x' expects uint64" and
+ * takes negative int64 values modulo 2^64; the narrower types check their range after
+ * that, naming the member alone ("Parameter 'count' expects uint32").
+ */
+function validateInt(type: IntType, value: unknown, name: string): number | bigint {
+  if ((type === 'int' || type === 'int64') && Number.isSafeInteger(value)) return value as number;
+  const integer = integerOf(value);
+  const unsigned = type.startsWith('uint') || type === 'size';
+  let checked: bigint;
+  if (unsigned) {
+    if (integer === undefined || integer < INT_RANGES.int64[0] || integer > INT_RANGES.uint64[1]) {
+      throw new HostlinkError('InvalidParameter', `Parameter '${name}' expects uint64`);
+    }
+    checked = BigInt.asUintN(64, integer);
+  } else {
+    if (integer === undefined || integer < INT_RANGES.int64[0] || integer > INT_RANGES.int64[1]) {
+      throw invalidType(name, 'integer');
+    }
+    checked = integer;
+  }
+  const [min, max] = INT_RANGES[type];
+  if (checked < min || checked > max) {
+    const member = name.slice(name.lastIndexOf('.') + 1);
+    throw new HostlinkError('InvalidParameter', `Parameter '${member}' expects ${type}`);
+  }
+  return integerResult(checked);
 }
 
 /**
