@@ -5,6 +5,7 @@
 import { HostlinkError, toHostlinkError } from './errors.js';
 import type { CommandPolicy } from './policy.js';
 import type { CallContext, CommandDefinition, CommandRegistry } from './registry.js';
+import { firstUnexpectedMember } from './qemu-order.js';
 import { validateStruct } from './schema.js';
 
 export interface ResolvedCommand {
@@ -41,7 +42,8 @@ export class Dispatcher {
     if (definition.rawArguments) return args as Record<string, unknown>;
     if (!definition.args) {
       if (args !== undefined && typeof args === 'object' && args !== null && !Array.isArray(args)) {
-        const extra = Object.keys(args)[0];
+        const keys = Object.keys(args);
+        const extra = firstUnexpectedMember(keys, new Set(keys));
         if (extra !== undefined) throw new HostlinkError('InvalidParameter', `Parameter '${extra}' is unexpected`);
       }
       return {};

@@ -7,6 +7,7 @@
  */
 import { HostlinkError } from './errors.js';
 import { JsonFloat } from './json-float.js';
+import { firstUnexpectedMember } from './qemu-order.js';
 
 export type Schema =
   | { readonly kind: 'str' }
@@ -186,11 +187,12 @@ export function validateStruct(schema: StructSchema, value: unknown, name?: stri
     }
     result[key] = validate(member.schema, value[key], full);
   }
-  for (const key of Object.keys(value)) {
-    if (!(key in schema.members)) {
-      const full = name === undefined ? key : `${name}.${key}`;
-      throw new HostlinkError('InvalidParameter', `Parameter '${full}' is unexpected`);
-    }
+  const keys = Object.keys(value);
+  const extra = new Set(keys.filter((key) => !(key in schema.members)));
+  const unexpected = firstUnexpectedMember(keys, extra);
+  if (unexpected !== undefined) {
+    const full = name === undefined ? unexpected : `${name}.${unexpected}`;
+    throw new HostlinkError('InvalidParameter', `Parameter '${full}' is unexpected`);
   }
   return result;
 }

@@ -16,4 +16,4 @@ export { QgaSession } from './qga-session.js';
 export { QmpSplitter, MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, type SplitEvent } from './qmp-splitter.js';
 export { parseMessage, type ParseResult } from './qmp-value-parser.js';
 export { writeJson, formatFloat } from './qmp-json-writer.js';
-export { qdictOrder } from './qdict-order.js';
+export { qdictOrder } from '../../core/qemu-order.js';

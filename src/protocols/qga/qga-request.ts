@@ -8,7 +8,7 @@ import type { Dispatcher } from '../../core/dispatcher.js';
 import { JsonFloat } from '../../core/json-float.js';
 import type { CallContext } from '../../core/registry.js';
 import { qgaErrorShape } from '../error-shapes.js';
-import { qdictOrder } from './qdict-order.js';
+import { qdictOrder } from '../../core/qemu-order.js';
 import { writeJson } from './qmp-json-writer.js';
 
 /** The byte qemu-ga puts before the reply to guest-sync-delimited (latin1 string form). */

@@ -8,7 +8,7 @@
  */
 import { JsonFloat } from '../../core/json-float.js';
 import { isValidCodePoint } from './mod-utf8.js';
-import { qdictOrder } from './qdict-order.js';
+import { qdictOrder } from '../../core/qemu-order.js';
 
 const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 

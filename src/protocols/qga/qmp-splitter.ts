@@ -10,8 +10,9 @@
  *   or 0xFE/0xFF (so 0xFF always brings the stream back to a known state).
  * - A message ends when its braces and brackets balance (or one count goes negative);
  *   a scalar at top level is a whole message.
- * - Limits per message: 64 MiB of token bytes, 2 Mi tokens, nesting 1024. A single
- *   token longer than 64 MiB is cut off where it crosses the limit.
+ * - Limits per message: token bytes + 1 at most 64 MiB, at most 2 Mi tokens, nesting at
+ *   most 1024; checked as each token arrives. A single token longer than 64 MiB is cut
+ *   off where it crosses the limit and lexing goes on from the next byte.
  *
  * Complete messages are handed on as bytes (a view into the input when the message lies
  * in one chunk); QmpValueParser turns them into values. Cost is linear in the input.
@@ -247,15 +248,13 @@ export class QmpSplitter {
     return endAbs - this.tokenStart > MAX_TOKEN_SIZE;
   }
 
-  /** A token in progress reached MAX_TOKEN_SIZE + 1 bytes: qemu hands it on as it is. */
+  /**
+   * A token in progress reached MAX_TOKEN_SIZE + 1 bytes: qemu's lexer hands it on
+   * unfinished, which always fails the size limit; lexing resumes at the next byte.
+   */
   private oversized(): Lex {
-    if (this.braces === 0 && this.brackets === 0 && this.tokenCount === 0) {
-      // Alone at top level it reaches the parser, which expects a value.
-      this.emit({ kind: 'error', desc: 'JSON parse error, expecting value' });
-    } else {
-      this.emit({ kind: 'error', desc: 'JSON token size limit exceeded' });
-    }
     this.resetMessage();
+    this.emit({ kind: 'error', desc: 'JSON token size limit exceeded' });
     return Lex.Start;
   }
 
@@ -271,29 +270,33 @@ export class QmpSplitter {
     return Lex.Recovery;
   }
 
-  /** A complete token [tokenStart, endAbs): json_message_process_token(). */
+  /**
+   * A complete token [tokenStart, endAbs): json_message_process_token(). The limits are
+   * checked before the token joins the message (so even the closing brace of an
+   * otherwise complete message can break one), then a balanced message is handed on.
+   */
   private token(type: Token, endAbs: number): void {
+    const length = endAbs - this.tokenStart;
     if (this.tokenCount === 0) this.messageStart = this.tokenStart;
     if (type === Token.LCurly) this.braces++;
     else if (type === Token.RCurly) this.braces--;
     else if (type === Token.LSquare) this.brackets++;
     else if (type === Token.RSquare) this.brackets--;
-    this.tokenSize += endAbs - this.tokenStart;
-    this.tokenCount++;
-    if (this.braces < 0 || this.brackets < 0 || (this.braces === 0 && this.brackets === 0)) {
-      const bytes = this.slice(this.messageStart, endAbs);
-      this.resetMessage();
-      this.emit({ kind: 'message', bytes });
-      return;
-    }
     let desc: string | undefined;
-    if (this.tokenSize > MAX_TOKEN_SIZE) desc = 'JSON token size limit exceeded';
-    else if (this.tokenCount > MAX_TOKEN_COUNT) desc = 'JSON token count limit exceeded';
+    if (this.tokenSize + length + 1 > MAX_TOKEN_SIZE) desc = 'JSON token size limit exceeded';
+    else if (this.tokenCount + 1 > MAX_TOKEN_COUNT) desc = 'JSON token count limit exceeded';
     else if (this.braces + this.brackets > MAX_NESTING) desc = 'JSON nesting depth limit exceeded';
     if (desc !== undefined) {
       this.resetMessage();
       this.emit({ kind: 'error', desc });
+      return;
     }
+    this.tokenSize += length;
+    this.tokenCount++;
+    if ((this.braces > 0 || this.brackets > 0) && this.braces >= 0 && this.brackets >= 0) return;
+    const bytes = this.slice(this.messageStart, endAbs);
+    this.resetMessage();
+    this.emit({ kind: 'message', bytes });
   }
 
   private resetMessage(): void {
