@@ -1,0 +1,130 @@
+/**
+ * The agent's effective settings: command line over configuration file over defaults,
+ * with qemu-ga's `-m METHOD -p PATH` turned into a listen spec. Everything is checked
+ * here, before anything starts, so a mistake is one clear message and no side effect.
+ */
+import { resolve } from 'node:path';
+import type { ConfigSection, LoadedConfig } from '../core/config.js';
+import { HostlinkError } from '../core/errors.js';
+import { defaultPidFile, defaultSocketPath, defaultStateDir } from './default-paths.js';
+import { formatListenSpec, parseListenSpec, type ListenSpec } from './listen-spec.js';
+
+/** What the command line said; undefined means "not given". */
+export interface AgentCommandLine {
+  readonly listen?: readonly string[];
+  readonly method?: string;
+  readonly path?: string;
+  readonly stateDir?: string;
+  readonly pidFile?: string;
+  readonly logFile?: string;
+  readonly verbose?: boolean;
+  readonly daemonize?: boolean;
+  readonly blockRpcs?: readonly string[];
+  readonly allowRpcs?: readonly string[];
+  readonly fsfreezeHook?: string;
+}
+
+export interface AgentSettings {
+  readonly listen: readonly ListenSpec[];
+  /** No listener was given anywhere: the embedded default socket was chosen. */
+  readonly usingDefaultListener: boolean;
+  readonly stateDir: string;
+  readonly usingDefaultStateDir: boolean;
+  readonly pidFile: string | undefined;
+  readonly logFile: string | undefined;
+  readonly verbose: boolean;
+  readonly daemonize: boolean;
+  readonly blockRpcs: readonly string[];
+  readonly allowRpcs: readonly string[];
+  readonly fsfreezeHook: string | undefined;
+}
+
+/** qemu-ga's transport methods and the device each uses when -p is not given. */
+export const QEMU_GA_METHODS = ['unix-listen', 'virtio-serial', 'isa-serial', 'vsock-listen'] as const;
+export const DEFAULT_VIRTIO_SERIAL_PATH = '/dev/virtio-ports/org.qemu.guest_agent.0';
+export const DEFAULT_ISA_SERIAL_PATH = '/dev/ttyS0';
+
+function usage(message: string): HostlinkError {
+  return new HostlinkError('InvalidParameter', message);
+}
+
+/** `-m METHOD -p PATH` as a listen spec text; qemu-ga's default method is virtio-serial. */
+export function methodToListenSpec(method: string | undefined, path: string | undefined): string {
+  switch (method ?? 'virtio-serial') {
+    case 'unix-listen':
+      if (!path) throw usage('--method unix-listen needs --path SOCKET');
+      return `qga:unix:${path}`;
+    case 'virtio-serial':
+      return `qga:chardev:${path ?? DEFAULT_VIRTIO_SERIAL_PATH}`;
+    case 'isa-serial':
+      return `qga:chardev:${path ?? DEFAULT_ISA_SERIAL_PATH}`;
+    case 'vsock-listen':
+      throw usage('--method vsock-listen is not supported by hostlink; use unix-listen, virtio-serial or isa-serial');
+    default:
+      throw usage(`unknown --method "${method}" (known: ${QEMU_GA_METHODS.join(', ')})`);
+  }
+}
+
+function parseSpecs(texts: readonly string[], origin: string | undefined): ListenSpec[] {
+  return texts.map((text) => {
+    try {
+      return parseListenSpec(text);
+    } catch (error) {
+      if (origin && error instanceof HostlinkError) throw usage(`${origin}: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+function absolute(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolve(path);
+}
+
+export function resolveAgentSettings(commandLine: AgentCommandLine, config: LoadedConfig): AgentSettings {
+  const file: ConfigSection<'agent'> = config.values.agent;
+  const fileName = config.file;
+
+  const commandLineSpecs = [...(commandLine.listen ?? [])];
+  if (commandLine.method !== undefined || commandLine.path !== undefined) {
+    commandLineSpecs.push(methodToListenSpec(commandLine.method, commandLine.path));
+  }
+  let listen: ListenSpec[];
+  if (commandLineSpecs.length > 0) listen = parseSpecs(commandLineSpecs, undefined);
+  else listen = parseSpecs(file.listen ?? [], fileName);
+  const usingDefaultListener = listen.length === 0;
+  if (usingDefaultListener) listen = [parseListenSpec(`qga:unix:${defaultSocketPath()}`)];
+
+  const daemonize = commandLine.daemonize ?? file.daemonize ?? false;
+  const givenStateDir = commandLine.stateDir ?? file['state-dir'];
+  const givenPidFile = commandLine.pidFile ?? file['pid-file'];
+  return {
+    listen,
+    usingDefaultListener,
+    stateDir: absolute(givenStateDir) ?? defaultStateDir(),
+    usingDefaultStateDir: givenStateDir === undefined,
+    // qemu-ga writes a pid file only when it daemonizes; hostlink also when asked to.
+    pidFile: absolute(givenPidFile) ?? (daemonize ? defaultPidFile() : undefined),
+    logFile: absolute(commandLine.logFile ?? file['log-file']),
+    verbose: commandLine.verbose ?? file.verbose ?? false,
+    daemonize,
+    blockRpcs: [...(commandLine.blockRpcs ?? file['block-rpcs'] ?? [])],
+    allowRpcs: [...(commandLine.allowRpcs ?? file['allow-rpcs'] ?? [])],
+    fsfreezeHook: commandLine.fsfreezeHook ?? file['fsfreeze-hook'],
+  };
+}
+
+/** The settings as an [agent] section: what --dump-conf prints and --config reads back. */
+export function settingsToConfigSection(settings: AgentSettings): ConfigSection<'agent'> {
+  const section: ConfigSection<'agent'> = {
+    listen: settings.listen.map(formatListenSpec),
+    'state-dir': settings.stateDir,
+    verbose: settings.verbose,
+    daemonize: settings.daemonize,
+    'block-rpcs': [...settings.blockRpcs],
+    'allow-rpcs': [...settings.allowRpcs],
+  };
+  if (settings.pidFile !== undefined) section['pid-file'] = settings.pidFile;
+  if (settings.logFile !== undefined) section['log-file'] = settings.logFile;
+  if (settings.fsfreezeHook !== undefined) section['fsfreeze-hook'] = settings.fsfreezeHook;
+  return section;
+}

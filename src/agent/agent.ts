@@ -1,0 +1,62 @@
+/**
+ * The agent: one command registry (the QGA command set for now), and one listener per
+ * listen spec, each with its own dispatcher so a policy could differ per listener (for
+ * now every listener gets the agent's policy). No process concerns here (pid file,
+ * signals, daemon): see agent-process.ts; tests and library users call startAgent().
+ */
+import { mkdirSync } from 'node:fs';
+import { qgaCommands } from '../commands/qga/index.js';
+import { Dispatcher } from '../core/dispatcher.js';
+import { HostlinkError } from '../core/errors.js';
+import type { Listener } from '../core/listener.js';
+import type { Logger } from '../core/logger.js';
+import { CommandPolicy, type PolicyOptions } from '../core/policy.js';
+import { CommandRegistry } from '../core/registry.js';
+import { createListener } from './listener-factory.js';
+import type { ListenSpec } from './listen-spec.js';
+
+export interface AgentOptions {
+  readonly listen: readonly ListenSpec[];
+  /** qemu-ga's state directory; created if missing. */
+  readonly stateDir: string;
+  readonly log: Logger;
+  readonly policy?: PolicyOptions;
+  /** Paths of the system programs commands run (fakes in tests). */
+  readonly programs?: Readonly<Record<string, string>>;
+}
+
+export interface RunningAgent {
+  readonly registry: CommandRegistry;
+  readonly listeners: readonly Listener[];
+  /** Closes every listener (Unix socket files are removed). */
+  stop(): Promise<void>;
+}
+
+/** The registry every listener of an agent serves. */
+export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs'>): CommandRegistry {
+  return new CommandRegistry().registerAll(
+    qgaCommands({ stateDir: options.stateDir, log: options.log, ...(options.programs ? { programs: options.programs } : {}) }),
+  );
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  if (options.listen.length === 0) throw new HostlinkError('InvalidParameter', 'the agent needs at least one listener');
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const registry = buildAgentRegistry(options);
+  const started: Listener[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(started.map((listener) => listener.close().catch(() => undefined)));
+  };
+  for (const spec of options.listen) {
+    const dispatcher = new Dispatcher(registry, new CommandPolicy(options.policy));
+    const listener = createListener(spec, dispatcher, options.log);
+    try {
+      await listener.start();
+    } catch (error) {
+      await stop();
+      throw new HostlinkError('GenericError', `cannot listen on ${spec.text}: ${(error as Error).message}`, { cause: error });
+    }
+    started.push(listener);
+  }
+  return { registry, listeners: started, stop };
+}
