@@ -4,10 +4,12 @@
  * stopped afterwards. Destructive commands are tested with `hostlinkOnly` and fake
  * system programs; never against the real qemu-ga, which would run the real ones.
  */
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { requireProgram } from '../helpers/peers.js';
-import { startQemuGa, type RunningQgaPeer } from '../helpers/qga-peer.js';
+import type { RunningQgaPeer } from '../helpers/qga-peer.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 export type PeerName = 'qemu-ga' | 'hostlink';
@@ -21,8 +23,8 @@ export interface PeerTestOptions {
   readonly hostlinkOnly?: boolean;
   /** Paths of fake system programs for hostlink's agent (name -> path). */
   readonly programs?: (dir: string) => Record<string, string>;
-  /** Extra qemu-ga arguments (e.g. ['-b', 'guest-exec']). */
-  readonly qemuGaArgs?: readonly string[];
+  /** Commands the agent must have disabled (qemu-ga's -b, hostlink's policy block list). */
+  readonly block?: readonly string[];
 }
 
 type HostlinkStarter = (options?: Record<string, unknown>) => Promise<RunningQgaPeer>;
@@ -39,7 +41,7 @@ async function startPeer(t: TestContext, name: PeerName, options: PeerTestOption
   if (name === 'qemu-ga') {
     const path = requireProgram(t, 'qemu-ga', 'qemu-guest-agent');
     if (!path) return undefined;
-    return { name, ...(await startQemuGa(path, { args: options.qemuGaArgs })) };
+    return { name, ...(await startQemuGaKillable(path, options.block ? ['-b', options.block.join(',')] : [])) };
   }
   const start = await loadHostlinkStarter();
   if (!start) {
@@ -49,7 +51,10 @@ async function startPeer(t: TestContext, name: PeerName, options: PeerTestOption
     return undefined;
   }
   const programs = options.programs?.(programsDir);
-  return { name, ...(await start(programs ? { programs } : {})) };
+  return {
+    name,
+    ...(await start({ ...(programs ? { programs } : {}), ...(options.block ? { policy: { block: options.block } } : {}) })),
+  };
 }
 
 /**
@@ -76,4 +81,40 @@ export function peerTest(
       }
     });
   }
+}
+
+/**
+ * Like test/helpers/qga-peer.ts's startQemuGa, but stop() falls back to SIGKILL: qemu-ga
+ * 7.2 quits its main loop from inside its SIGTERM handler, and now and then deadlocks
+ * there (seen here: stuck in a futex with SIGTERM blocked), which would hang the test.
+ */
+async function startQemuGaKillable(qemuGaPath: string, args: readonly string[]): Promise<RunningQgaPeer> {
+  const temp = makeTempDir('hostlink-qemu-ga-');
+  const socketPath = join(temp.path, 'qga.sock');
+  const stateDir = join(temp.path, 'state');
+  mkdirSync(stateDir);
+  const child = spawn(qemuGaPath, ['-m', 'unix-listen', '-p', socketPath, '-t', stateDir, '-l', join(temp.path, 'qemu-ga.log'), ...args], { stdio: 'ignore' });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void gone.then(() => (exited = true));
+  for (let i = 0; i < 300 && !existsSync(socketPath) && !exited; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!existsSync(socketPath)) {
+    child.kill('SIGKILL');
+    temp.remove();
+    throw new Error('qemu-ga did not create its socket');
+  }
+  return {
+    socketPath,
+    stateDir,
+    dir: temp.path,
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+        await gone;
+        clearTimeout(timer);
+      }
+      temp.remove();
+    },
+  };
 }

@@ -333,7 +333,7 @@ export class QgaConnection implements AsyncDisposable {
         new QgaTimeoutError(
           'guest-sync-delimited',
           pending.timeoutMs,
-          `the agent at ${describeAddress(this.address)} did not answer guest-sync-delimited within ${pending.timeoutMs} ms: is the guest agent running inside the guest?`,
+          `the agent at ${describeAddress(this.address)} did not answer guest-sync-delimited within ${pending.timeoutMs} ms: is the guest agent running inside the guest, and is no other client connected to it (qemu-ga serves one at a time)?`,
         ),
       );
     } else {
