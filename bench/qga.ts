@@ -33,7 +33,7 @@ const READ_CHUNK = 4 * 1024 * 1024;
 // ---------------------------------------------------------------- raw client
 
 class RawClient {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | undefined;
   private closed = false;
 
