@@ -194,6 +194,7 @@ test("--block-rpcs '?' lists the command names; --help describes the options", a
   const names = list.stdout.trim().split('\n');
   assert.ok(names.includes('guest-ping') && names.includes('guest-sync-delimited'), list.stdout);
   assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: hostlink agent \[options\]/);
   for (const option of ['--listen <spec>', '-m, --method', '-t, --state-dir', '-b, --block-rpcs', '-D, --dump-conf', 'qga:chardev:DEVICE']) {
     assert.ok(help.stdout.includes(option), `help mentions ${option}`);
   }
@@ -243,6 +244,28 @@ test('-d: a daemon that cannot start makes the first process fail with its messa
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^hostlink agent: cannot listen on qga:unix:.*file: .*not a socket/);
     assert.equal(existsSync(join(temp.path, 'pid')), false);
+  } finally {
+    temp.remove();
+  }
+});
+
+test('no listener given: the embedded default is a Unix socket in a private runtime folder', async () => {
+  const temp = makeTempDir('hostlink-agent-default-');
+  try {
+    const dump = await runCli(['agent', '-D']);
+    assert.equal(dump.status, 0, dump.stderr);
+    assert.match(dump.stdout, /^listen = \[ "qga:unix:\/.*\/qga\.sock" \]$/m);
+    if (process.getuid?.() === 0) return; // as root the default is /run/hostlink: not touched by tests
+    const agent = await startAgentCli(['-v'], { env: { XDG_RUNTIME_DIR: temp.path } });
+    try {
+      const socket = join(temp.path, 'hostlink', 'qga.sock');
+      assert.match(agent.stderr(), new RegExp(`listening on qga:unix:${socket} \\(no --listen given\\)`));
+      const client = await QgaRawClient.connect(socket);
+      assert.deepEqual(await client.request('guest-ping'), { return: {} });
+      client.close();
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
   } finally {
     temp.remove();
   }

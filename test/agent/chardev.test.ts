@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { buildAgentRegistry } from '../../src/agent/agent.js';
@@ -119,4 +119,29 @@ test('-m isa-serial -p PTY is the same chardev listener', async (t) => {
       assert.equal(await agent.stop('SIGINT'), 0, agent.stderr());
     }
   });
+});
+
+test('chardev transport on a device that reports end of file (a virtio port with no host): waits, answers, stops', async () => {
+  // A regular file reads like a virtio port whose host went away: its bytes, then 0.
+  // The reply is written at the shared file offset, after the request.
+  const temp = makeTempDir('hostlink-chardev-eof-');
+  try {
+    const device = join(temp.path, 'port');
+    const request = '{"execute":"guest-ping","id":1}';
+    writeFileSync(device, request);
+    const log = silentLogger();
+    const dispatcher = new Dispatcher(buildAgentRegistry({ stateDir: join(temp.path, 'state'), log }), new CommandPolicy());
+    const listener = new Listener(new ChardevTransport({ path: device, log, retryDelayMs: 20 }), qgaProtocol, dispatcher, log);
+    await listener.start();
+    try {
+      const expected = `${request}{"return": {}, "id": 1}\n`;
+      for (let i = 0; i < 250 && readFileSync(device, 'latin1') !== expected; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(readFileSync(device, 'latin1'), expected);
+    } finally {
+      await listener.close();
+    }
+    assert.equal(blockedReaderCount(), 0, 'a reader waiting after end of file stops on close');
+  } finally {
+    temp.remove();
+  }
 });
