@@ -28,7 +28,8 @@ export function systemInfoCommands(options: QgaCommandOptions): CommandDefinitio
     defineCommand({
       name: 'guest-get-time',
       description: 'Guest system time in nanoseconds since the Epoch (microsecond resolution, as qemu-ga)',
-      handler: () => Number(realTimeMicros()) * 1000,
+      // A bigint: nanoseconds since the Epoch exceed 2^53, and must print exactly.
+      handler: () => realTimeMicros() * 1000n,
     }),
     defineCommand({
       name: 'guest-network-get-interfaces',
