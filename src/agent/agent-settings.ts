@@ -3,6 +3,7 @@
  * with qemu-ga's `-m METHOD -p PATH` turned into a listen spec. Everything is checked
  * here, before anything starts, so a mistake is one clear message and no side effect.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigSection, LoadedConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
@@ -26,7 +27,7 @@ export interface AgentCommandLine {
 
 export interface AgentSettings {
   readonly listen: readonly ListenSpec[];
-  /** No listener was given anywhere: the embedded default socket was chosen. */
+  /** No listener was given anywhere: defaultListenSpec() was chosen. */
   readonly usingDefaultListener: boolean;
   readonly stateDir: string;
   readonly usingDefaultStateDir: boolean;
@@ -65,6 +66,16 @@ export function methodToListenSpec(method: string | undefined, path: string | un
   }
 }
 
+/**
+ * The listener when none is given anywhere: qemu-ga's own default, the virtio-serial
+ * port, when this machine has it (a drop-in replacement started without options);
+ * otherwise a Unix socket in the runtime folder, so a fresh machine works too.
+ */
+export function defaultListenSpec(): string {
+  if (existsSync(DEFAULT_VIRTIO_SERIAL_PATH)) return `qga:chardev:${DEFAULT_VIRTIO_SERIAL_PATH}`;
+  return `qga:unix:${defaultSocketPath()}`;
+}
+
 function parseSpecs(texts: readonly string[], origin: string | undefined): ListenSpec[] {
   return texts.map((text) => {
     try {
@@ -92,7 +103,7 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
   if (commandLineSpecs.length > 0) listen = parseSpecs(commandLineSpecs, undefined);
   else listen = parseSpecs(file.listen ?? [], fileName);
   const usingDefaultListener = listen.length === 0;
-  if (usingDefaultListener) listen = [parseListenSpec(`qga:unix:${defaultSocketPath()}`)];
+  if (usingDefaultListener) listen = [parseListenSpec(defaultListenSpec())];
 
   const daemonize = commandLine.daemonize ?? file.daemonize ?? false;
   const givenStateDir = commandLine.stateDir ?? file['state-dir'];

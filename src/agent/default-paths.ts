@@ -5,7 +5,8 @@
  *                 root                      other users
  *   runtime dir   /run/hostlink             $XDG_RUNTIME_DIR/hostlink, else $TMPDIR/hostlink-UID
  *   state dir     /var/run/hostlink         <runtime dir>/state
- *   socket        <runtime dir>/qga.sock    (only when no listener is given at all)
+ *   socket        <runtime dir>/qga.sock    (only when no listener is given at all and
+ *                                            there is no qemu-ga virtio port)
  *   pid file      <runtime dir>/agent.pid   (only when daemonizing without --pid-file)
  */
 import { lstatSync, mkdirSync } from 'node:fs';

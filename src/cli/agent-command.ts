@@ -103,8 +103,8 @@ Listen specs (PROTOCOL:TRANSPORT:ADDRESS, --listen may be repeated):
   qga:tcp:[HOST:]PORT        ... on TCP (HOST defaults to 127.0.0.1; PORT 0 picks one)
   qga:chardev:DEVICE         ... on a virtio-serial port or serial line
 
-With no listener at all the agent listens on a Unix socket in a private runtime folder
-(printed on stderr). Options may also come from ${DEFAULT_CONFIG_FILE} or --config FILE,
+With no listener at all the agent uses qemu-ga's virtio port if this machine has one,
+else a Unix socket in a private runtime folder (printed on stderr). Options may also come from ${DEFAULT_CONFIG_FILE} or --config FILE,
 section [agent], keys named as the long options; the command line wins.
 
 Examples:
