@@ -33,6 +33,12 @@ export const CONFIG_SCHEMA = {
     'allow-rpcs': { type: 'string-list', description: 'If set, only these command names are enabled (then block-rpcs applies)' },
     'fsfreeze-hook': { type: 'string', description: 'Accepted for qemu-ga compatibility; not run yet' },
   },
+  qga: {
+    socket: {
+      type: 'string',
+      description: 'Default agent address of `hostlink qga`: a Unix socket path, unix:PATH, tcp:HOST:PORT or device:PATH',
+    },
+  },
 } as const satisfies Record<string, Record<string, ConfigKeySpec>>;
 
 export type ConfigSectionName = keyof typeof CONFIG_SCHEMA;
