@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { addAgentCommand } from './agent-command.js';
 import { addQgaCommand } from './qga-command.js';
+import { addVtAgentCommand } from './vt-agent-command.js';
 
 /** Exit codes shared by every sub-command. */
 export const EXIT = { ok: 0, remoteError: 1, usage: 2, connection: 3 } as const;
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`hostlink: ${text.replace(/^error: /, '')}`) });
   addAgentCommand(program);
   addQgaCommand(program);
+  addVtAgentCommand(program);
   return program;
 }
 

@@ -1,0 +1,49 @@
+/**
+ * JSON-RPC 2.0 over the same registry: as HTTP bodies (a message protocol, also reached
+ * through the XML-RPC listener by Content-Type application/json) and as
+ * newline-delimited JSON on Unix sockets and TCP (a stream protocol). Batches,
+ * notifications, the standard error codes, and the error's class in `error.data.class`.
+ */
+import type { MessageProtocol, StreamProtocol } from '../../core/listener.js';
+import { answerJsonRpcText } from './jsonrpc-request.js';
+import { DEFAULT_MAX_LINE, JsonRpcStreamSession } from './jsonrpc-stream-session.js';
+
+const JSON_CONTENT_TYPE = 'application/json';
+const NEVER_ABORTED = new AbortController().signal;
+
+/** application/json, application/json-rpc, application/jsonrequest, anything +json. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || type === 'application/json-rpc' || type === 'application/jsonrequest' || type.endsWith('+json');
+}
+
+/** Over HTTP: a response body, or null (HTTP 204) when the request held only notifications. */
+export const jsonrpcMessageProtocol: MessageProtocol = {
+  name: 'jsonrpc',
+  async handle(request, dispatcher, log) {
+    const answer = await answerJsonRpcText(request.body.toString('utf8'), dispatcher, { clientId: request.clientId, log, signal: NEVER_ABORTED });
+    return answer === null ? null : { body: Buffer.from(answer, 'utf8'), contentType: JSON_CONTENT_TYPE };
+  },
+};
+
+export interface JsonRpcStreamOptions {
+  /** Longest request line in bytes (16 MiB by default). */
+  readonly maxLineBytes?: number;
+}
+
+export function createJsonRpcStreamProtocol(options: JsonRpcStreamOptions = {}): StreamProtocol {
+  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE;
+  return {
+    name: 'jsonrpc',
+    serve(connection, dispatcher, log) {
+      new JsonRpcStreamSession(connection, dispatcher, log, maxLine).start();
+    },
+  };
+}
+
+/** Newline-delimited JSON-RPC with the default limits. */
+export const jsonrpcStreamProtocol: StreamProtocol = createJsonRpcStreamProtocol();
+
+export { answerJsonRpc, answerJsonRpcText } from './jsonrpc-request.js';
+export { writeJson } from './json-writer.js';
