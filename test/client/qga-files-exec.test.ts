@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { fakeProgram, peerTest } from './qga-peers.js';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { QgaClient, QgaProtocolError, QgaTimeoutError } from '../../src/client/index.js';
-import { peerTest } from './qga-peers.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -110,10 +110,3 @@ peerTest('setUserPassword base64-encodes the password', async (_t, peer, scratch
   assert.match(calls, /^args: -e\nstdin: bob:\$6\$salt\$hash$/m);
   assert.ok(calls.includes('stdin: alice:pa:ss wörd'));
 }, { hostlinkOnly: true, programs: (dir) => ({ chpasswd: fakeProgram(dir, 'chpasswd') }) });
-
-/** A fake system program that records its arguments and standard input in DIR/NAME.log. */
-export function fakeProgram(dir: string, name: string, exitCode = 0): string {
-  const path = join(dir, name);
-  writeFileSync(path, `#!/bin/sh\n{ echo "args: $*"; printf 'stdin: '; cat; echo; } >> '${join(dir, name)}.log'\nexit ${exitCode}\n`, { mode: 0o755 });
-  return path;
-}

@@ -5,7 +5,7 @@
  * system programs; never against the real qemu-ga, which would run the real ones.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { requireProgram } from '../helpers/peers.js';
@@ -117,4 +117,11 @@ async function startQemuGaKillable(qemuGaPath: string, args: readonly string[]):
       temp.remove();
     },
   };
+}
+
+/** A fake system program that records its arguments and standard input in DIR/NAME.log. */
+export function fakeProgram(dir: string, name: string, exitCode = 0): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n{ echo "args: $*"; printf 'stdin: '; cat; echo; } >> '${join(dir, name)}.log'\nexit ${exitCode}\n`, { mode: 0o755 });
+  return path;
 }
