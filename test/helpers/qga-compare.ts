@@ -16,8 +16,10 @@ export interface Exchange {
 }
 
 export interface ExchangeOptions {
-  /** How many reply lines to wait for before closing. */
-  readonly expectLines: number;
+  /** How many reply lines to wait for before closing (unless untilLine is given). */
+  readonly expectLines?: number;
+  /** Wait until a reply line equal to this (latin1 text, without "\n") arrives. */
+  readonly untilLine?: string;
   /** Give up waiting after this long (then return what came). */
   readonly timeoutMs?: number;
   /** Extra time to wait after the expected lines, to catch unexpected extra replies. */
@@ -33,6 +35,7 @@ export async function exchange(
   const socket = connect(socketPath);
   const received: Buffer[] = [];
   let count = 0;
+  let lineStart: Buffer[] = []; // bytes of the line being received, for untilLine
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -45,11 +48,22 @@ export async function exchange(
       if (options.settleMs) setTimeout(resolve, options.settleMs);
       else resolve();
     };
-    if (options.expectLines === 0) finish();
+    if (options.untilLine === undefined && !options.expectLines) finish();
     socket.on('data', (chunk: Buffer) => {
       received.push(chunk);
-      for (const byte of chunk) if (byte === 0x0a) count++;
-      if (count === options.expectLines) finish();
+      let from = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] !== 0x0a) continue;
+        count++;
+        if (options.untilLine !== undefined) {
+          lineStart.push(chunk.subarray(from, i));
+          if (Buffer.concat(lineStart).toString('latin1') === options.untilLine) finish();
+          lineStart = [];
+        }
+        from = i + 1;
+      }
+      if (options.untilLine !== undefined) lineStart.push(chunk.subarray(from));
+      else if (count === options.expectLines) finish();
     });
     socket.on('close', () => {
       clearTimeout(timer);
