@@ -8,7 +8,7 @@
  * startVtAgent() is the same agent in-process, for tests, benchmarks and library users.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgentLogger } from '../agent/agent-logger.js';
@@ -79,6 +79,7 @@ export async function startVtAgent(options: VtAgentOptions): Promise<RunningVtAg
   registerVtCommands(registry, runtime.commands, log);
   if (options.withQga) {
     const stateDir = join(runtime.dataDir.root, 'qga-state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     registerVtCommands(registry, qgaCommands({ stateDir, log }), log);
   }
   const transport = new HttpTransport({

@@ -26,6 +26,13 @@ before(async () => {
       export function _hidden() { return 'hidden'; }
       export async function slow(ms) { await new Promise((r) => setTimeout(r, ms)); return ms; }
     `,
+    'testing/typed.ts': `
+      interface Api { method: string; getTmpDir(): Promise<string> }
+      export async function where(this: Api, label: string): Promise<[string, string, string]> {
+        return [label, this.method, await this.getTmpDir()];
+      }
+    `,
+    'testing/broken.js': 'export function never( {',
   });
   agent = await startTestVtAgent({ servicesDir: extra.path });
 });
@@ -72,6 +79,19 @@ except Exception as e:
   const lines = result.stdout.trim().split('\n');
   assert.equal(lines[0], 'vt_agent is alive and responding.');
   assert.match(lines[1]!, /^Service Response: Hello, Developer! This is vt_agent running on .+\.$/);
+});
+
+test('TypeScript service modules are served; a module that fails to load is reported and skipped', async (t) => {
+  const python = requirePython(t);
+  if (!python) return;
+  const out = await runPythonJson<[string, string, string]>(python, `import json, sys, xmlrpc.client\nprint(json.dumps(xmlrpc.client.ServerProxy(sys.argv[1]).testing.typed.where("ts")))`, [agent.url]);
+  assert.equal(out[0], 'ts');
+  assert.equal(out[1], 'testing.typed.where');
+  assert.match(out[2], new RegExp(`^${agent.dataDir}/agent_tmp_`));
+  assert.deepEqual(
+    agent.runtime.serviceFailures.map((failure) => failure.module),
+    ['testing.broken'],
+  );
 });
 
 test('the core API answers under vt_agent.api, api and core', async (t) => {
