@@ -135,7 +135,7 @@ test('the encoder: <i8> beyond 32 bits, nil, doubles, escaping, refusals', () =>
 });
 
 /** Arbitrary XML-RPC values, as the decoder gives them back. */
-const xmlRpcValue: fc.Arbitrary<XmlRpcValue> = fc.letrec((tie) => ({
+const xmlRpcValue: fc.Arbitrary<XmlRpcValue> = fc.letrec<{ value: XmlRpcValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.constant(null),
