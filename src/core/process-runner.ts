@@ -120,6 +120,14 @@ export class RunningProcess {
     return this.finishedResult;
   }
 
+  /**
+   * What is known now: the exit status and the output collected so far once the process
+   * has ended (output may still arrive if another process holds the pipes), else undefined.
+   */
+  snapshot(): ProcessResult | undefined {
+    return this.finishedResult ?? (this.exitStatus ? this.buildResult() : undefined);
+  }
+
   wait(): Promise<ProcessResult> {
     return this.finishedPromise;
   }
