@@ -9,7 +9,7 @@ import type { SystemRoot } from './system-root.js';
 import { parseTzif, zoneStateAt } from './tzif.js';
 
 export interface GuestTimezone {
-  zone?: string;
+  zone: string;
   offset: number;
 }
 
@@ -43,5 +43,6 @@ export async function localZoneState(root: SystemRoot, env: NodeJS.ProcessEnv, u
 
 export async function getTimezone(root: SystemRoot, env: NodeJS.ProcessEnv, now = Date.now()): Promise<GuestTimezone> {
   const state = await localZoneState(root, env, Math.floor(now / 1000));
-  return state.abbreviation ? { zone: state.abbreviation, offset: state.offset } : { offset: state.offset };
+  // GLib always has an abbreviation (possibly empty), so "zone" is always present.
+  return { zone: state.abbreviation, offset: state.offset };
 }
