@@ -137,12 +137,12 @@ async function main(): Promise<void> {
 
     for (const mib of CHUNKS_MIB) {
       const seedClient = await SeedStyleClient.connect(agent.socket);
-      let seedData = Buffer.alloc(0);
+      let seedData: Buffer = Buffer.alloc(0);
       const seedMs = await time(async () => (seedData = await seedClient.readFile(file, mib << 20)));
       seedClient.close();
       const ours = new QgaClient(agent.socket);
       await ours.info();
-      let ourData = Buffer.alloc(0);
+      let ourData: Buffer = Buffer.alloc(0);
       const ourMs = await time(async () => (ourData = await ours.readFile(file, { chunkSize: mib << 20 })));
       await ours.close();
       if (sha(seedData) !== expected || sha(ourData) !== expected) throw new Error('a read came back different');
