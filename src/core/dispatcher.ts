@@ -23,7 +23,8 @@ export class Dispatcher {
     const definition = this.registry.get(name);
     if (!definition) throw new HostlinkError('CommandNotFound', `The command ${name} has not been found`);
     if (definition.enabled === false || !this.policy.isAllowed(name)) {
-      throw new HostlinkError('CommandDisabled', `Command ${name} has been disabled`);
+      const reason = definition.enabled === false ? definition.disabledReason : undefined;
+      throw new HostlinkError('CommandDisabled', `Command ${name} has been disabled${reason ? `: ${reason}` : ''}`);
     }
     return definition;
   }

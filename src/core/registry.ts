@@ -25,6 +25,11 @@ export interface CommandFlags {
   /** false: registered but disabled, answered as a disabled command (e.g. guest-get-devices on Linux). */
   readonly enabled?: boolean;
   /**
+   * Why the command is disabled, appended to the error ("Command X has been disabled:
+   * the agent is in frozen state"), as QEMU's qmp_disable_command() reason.
+   */
+  readonly disabledReason?: string;
+  /**
    * true: the handler takes the protocol's arguments as they came (positional list or
    * object), unchecked. For user services that declare no schema.
    */
