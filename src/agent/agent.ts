@@ -32,8 +32,9 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** The registry every listener of an agent serves. */
+/** The registry every listener of an agent serves; creates the state folder if missing. */
 export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs'>): CommandRegistry {
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   return new CommandRegistry().registerAll(
     qgaCommands({ stateDir: options.stateDir, log: options.log, ...(options.programs ? { programs: options.programs } : {}) }),
   );
@@ -41,7 +42,6 @@ export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.listen.length === 0) throw new HostlinkError('InvalidParameter', 'the agent needs at least one listener');
-  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const registry = buildAgentRegistry(options);
   const started: Listener[] = [];
   const stop = async (): Promise<void> => {

@@ -4,6 +4,9 @@
  * `qemu-ga` did), and the configuration file underneath (command line wins).
  */
 import { Command, Option } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildAgentRegistry } from '../agent/agent.js';
 import { runAgentProcess } from '../agent/agent-process.js';
 import { resolveAgentSettings, settingsToConfigSection, type AgentCommandLine } from '../agent/agent-settings.js';
@@ -70,8 +73,14 @@ function fail(message: string, exitCode: number): void {
 
 async function runAgentCommand(raw: RawOptions, command: Command): Promise<void> {
   if (asksForList([raw.blockRpcs, raw.blacklist, raw.allowRpcs])) {
-    const registry = buildAgentRegistry({ stateDir: '/nonexistent', log: silentLogger() });
-    process.stdout.write(registry.list().map((definition) => `${definition.name}\n`).join(''));
+    // Command sets may keep state (qga.state): give them a scratch folder, not the real one.
+    const scratch = mkdtempSync(join(tmpdir(), 'hostlink-list-'));
+    try {
+      const registry = buildAgentRegistry({ stateDir: scratch, log: silentLogger() });
+      process.stdout.write(registry.list().map((definition) => `${definition.name}\n`).join(''));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     return;
   }
   let settings;

@@ -34,7 +34,7 @@ function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProces
 }
 
 /** Runs the CLI to completion (for commands that end by themselves: errors, --dump-conf). */
-export function runCli(args: readonly string[], timeoutMs = 20_000): Promise<CliResult> {
+export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
   const child = spawnCli(args);
   let stdout = '';
   let stderr = '';
@@ -80,7 +80,7 @@ export async function startAgentCli(args: readonly string[], options: { env?: No
     });
     void exited.then((status) => reject(new Error(`hostlink agent exited (${status}) before listening: ${stderr}`)));
   });
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
