@@ -9,6 +9,7 @@
  * fits int64/uint64 but not 2^53, else a float; a float whose value looks integral
  * (1.0, 1e5, -0.0, inf) is a JsonFloat so that it is still known as a float.
  */
+import { isAscii } from 'node:buffer';
 import { JsonFloat } from '../../core/json-float.js';
 import { decodeCodePoint, decodeLossy, isValidCodePoint, type DecodedCodePoint } from './mod-utf8.js';
 
@@ -71,6 +72,8 @@ class Parser {
   private start = 0;
   private end = 0;
   private peeked = false;
+  /** The current string token holds a backslash. */
+  private escaped = false;
   private readonly decoded: DecodedCodePoint = { cp: 0, next: 0 };
 
   constructor(private readonly bytes: Buffer) {}
@@ -133,12 +136,21 @@ class Parser {
         break;
       case 0x22:
       case 0x27: {
+        // Native searches: long strings (file data in base64) are the common big token.
         this.type = T.String;
-        for (;;) {
-          const c = bytes[pos++]!;
-          if (c === b) break;
-          if (c === 0x5c) pos++;
+        let close = bytes.indexOf(b, pos);
+        const backslash = bytes.indexOf(0x5c, pos);
+        this.escaped = backslash >= 0 && backslash < close;
+        if (this.escaped) {
+          pos = backslash;
+          for (;;) {
+            const c = bytes[pos++]!;
+            if (c === b) break;
+            if (c === 0x5c) pos++;
+          }
+          close = pos - 1;
         }
+        pos = close + 1;
         break;
       }
       default:
@@ -268,15 +280,7 @@ class Parser {
   private parseString(start: number, end: number): string {
     const bytes = this.bytes;
     const last = end - 1;
-    let simple = true;
-    for (let i = start + 1; i < last; i++) {
-      const b = bytes[i]!;
-      if (b === 0x5c || b >= 0x80) {
-        simple = false;
-        break;
-      }
-    }
-    if (simple) return bytes.toString('latin1', start + 1, last);
+    if (!this.escaped && isAscii(bytes.subarray(start + 1, last))) return bytes.toString('latin1', start + 1, last);
     let result = '';
     let runStart = start + 1;
     let pos = start + 1;
