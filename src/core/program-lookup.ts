@@ -9,7 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
 export interface ProgramLookup {
-  /** name -> path, taken as it is (no check) when present. */
+  /** name -> path; a named program is used from there or not at all (no search). */
   readonly programs?: Readonly<Record<string, string>>;
   /** The PATH to search; the agent's own PATH when unset. */
   readonly path?: string;
@@ -29,7 +29,7 @@ export async function isExecutableFile(path: string): Promise<boolean> {
 /** The program's path, or undefined when it is nowhere. */
 export async function findSystemProgram(name: string, lookup: ProgramLookup = {}): Promise<string | undefined> {
   const configured = lookup.programs?.[name];
-  if (configured !== undefined) return configured;
+  if (configured !== undefined) return (await isExecutableFile(configured)) ? configured : undefined;
   if (name.includes('/')) return (await isExecutableFile(name)) ? name : undefined;
   const dirs = (lookup.path ?? process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
   for (const dir of [...dirs, ...SYSTEM_DIRS]) {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileCommandSet, type FileCommandSet } from '../../src/commands/qga/file-commands.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
-import { HostlinkError } from '../../src/core/errors.js';
+import { qgaErrorShape } from '../../src/protocols/error-shapes.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { CommandPolicy } from '../../src/core/policy.js';
 import { CommandRegistry, type CallContext, type CommandDefinition } from '../../src/core/registry.js';
@@ -58,8 +58,8 @@ export function dispatcherAgent(definitions: CommandDefinition[], onStop?: () =>
         const value = await dispatcher.call(execute, args, context);
         return { return: value === undefined ? {} : value };
       } catch (error) {
-        const failure = error instanceof HostlinkError ? error : new HostlinkError('GenericError', String(error));
-        return { error: { class: failure.errorClass === 'CommandNotFound' ? 'CommandNotFound' : 'GenericError', desc: failure.message } };
+        const shape = qgaErrorShape(error);
+        return { error: { class: shape.class, desc: shape.desc } };
       }
     },
     stop: async () => onStop?.(),
