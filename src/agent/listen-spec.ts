@@ -9,6 +9,7 @@ import { HostlinkError } from '../core/errors.js';
 export type ListenAddress =
   | { readonly transport: 'unix'; readonly path: string }
   | { readonly transport: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly transport: 'http'; readonly host: string; readonly port: number }
   | { readonly transport: 'chardev'; readonly path: string };
 
 export interface ListenSpec {
@@ -18,8 +19,8 @@ export interface ListenSpec {
   readonly address: ListenAddress;
 }
 
-export const KNOWN_PROTOCOLS = ['qga'] as const;
-export const KNOWN_TRANSPORTS = ['unix', 'tcp', 'chardev'] as const;
+export const KNOWN_PROTOCOLS = ['qga', 'xmlrpc', 'jsonrpc'] as const;
+export const KNOWN_TRANSPORTS = ['unix', 'tcp', 'chardev', 'http'] as const;
 
 const EXAMPLES = 'qga:unix:/run/hostlink/qga.sock, qga:tcp:127.0.0.1:4444, qga:chardev:/dev/virtio-ports/org.qemu.guest_agent.0';
 
@@ -69,6 +70,10 @@ export function parseListenSpec(text: string): ListenSpec {
       return { text, protocol, address: { transport, path: resolve(address) } };
     case 'chardev':
       return { text, protocol, address: { transport, path: resolve(address) } };
+    case 'http': {
+      const { host, port } = parseTcpAddress(text, address) as { host: string; port: number };
+      return { text, protocol, address: { transport, host, port } };
+    }
     default:
       return { text, protocol, address: parseTcpAddress(text, address) };
   }
@@ -81,9 +86,10 @@ export function formatListenSpec(spec: ListenSpec): string {
     case 'unix':
     case 'chardev':
       return `${spec.protocol}:${address.transport}:${address.path}`;
-    case 'tcp': {
+    case 'tcp':
+    case 'http': {
       const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-      return `${spec.protocol}:tcp:${host}:${address.port}`;
+      return `${spec.protocol}:${address.transport}:${host}:${address.port}`;
     }
   }
 }

@@ -6,14 +6,19 @@
 import type { Dispatcher } from '../core/dispatcher.js';
 import { Listener, type Protocol, type Transport } from '../core/listener.js';
 import type { Logger } from '../core/logger.js';
+import { jsonrpcProtocol } from '../protocols/jsonrpc/index.js';
 import { qgaProtocol } from '../protocols/qga/index.js';
+import { xmlrpcProtocol } from '../protocols/xmlrpc/index.js';
 import { ChardevTransport } from '../transports/chardev.js';
+import { HttpTransport } from '../transports/http.js';
 import { TcpTransport } from '../transports/tcp.js';
 import { UnixTransport } from '../transports/unix.js';
 import type { ListenAddress, ListenSpec } from './listen-spec.js';
 
 const PROTOCOLS: Readonly<Record<string, Protocol>> = {
   qga: qgaProtocol,
+  xmlrpc: xmlrpcProtocol,
+  jsonrpc: jsonrpcProtocol,
 };
 
 function createTransport(address: ListenAddress, log: Logger): Transport {
@@ -24,6 +29,8 @@ function createTransport(address: ListenAddress, log: Logger): Transport {
       return new TcpTransport({ host: address.host, port: address.port });
     case 'chardev':
       return new ChardevTransport({ path: address.path, log });
+    case 'http':
+      return new HttpTransport({ host: address.host, port: address.port });
   }
 }
 

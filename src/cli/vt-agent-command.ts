@@ -12,6 +12,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgentLogger } from '../agent/agent-logger.js';
+import { parseListenSpec, type ListenSpec } from '../agent/listen-spec.js';
+import { createListener } from '../agent/listener-factory.js';
 import { checkPidFileFree, PidFile } from '../agent/pid-file.js';
 import { qgaCommands } from '../commands/qga/index.js';
 import { createVtRuntime, registerVtCommands, type VtRuntime } from '../commands/vt/vt-runtime.js';
@@ -44,6 +46,12 @@ export interface VtAgentOptions {
   readonly python?: string;
   /** Called after quit() once the agent has stopped. */
   readonly onQuit?: () => void;
+  /**
+   * More listeners on the same registry, as `hostlink agent --listen` spells them
+   * (jsonrpc:unix:PATH, jsonrpc:tcp:HOST:PORT, xmlrpc:http:HOST:PORT). They get no
+   * authentication or TLS: meant for local sockets.
+   */
+  readonly extraListeners?: readonly ListenSpec[];
 }
 
 export interface RunningVtAgent {
@@ -51,6 +59,7 @@ export interface RunningVtAgent {
   readonly port: number;
   readonly registry: CommandRegistry;
   readonly runtime: VtRuntime;
+  readonly listeners: readonly Listener[];
   /** Stops the listener, the services and the log streams. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once the agent has stopped (after stop() or quit()). */
@@ -89,22 +98,35 @@ export async function startVtAgent(options: VtAgentOptions): Promise<RunningVtAg
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
-  const listener = new Listener(transport, xmlrpcProtocol, new Dispatcher(registry, new CommandPolicy(options.policy)), log);
-  try {
-    await listener.start();
-  } catch (error) {
-    await runtime.close();
-    throw new HostlinkError('GenericError', `cannot listen on ${transport.address}: ${(error as Error).message}`, { cause: error });
+  const dispatcher = (): Dispatcher => new Dispatcher(registry, new CommandPolicy(options.policy));
+  const planned: [string, () => Listener][] = [
+    [transport.address, () => new Listener(transport, xmlrpcProtocol, dispatcher(), log)],
+    ...(options.extraListeners ?? []).map((spec): [string, () => Listener] => [spec.text, () => createListener(spec, dispatcher(), log)]),
+  ];
+  const listeners: Listener[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(listeners.map((listener) => listener.close().catch(() => undefined)));
+  };
+  for (const [address, create] of planned) {
+    try {
+      const listener = create();
+      await listener.start();
+      listeners.push(listener);
+    } catch (error) {
+      await closeAll();
+      await runtime.close();
+      throw new HostlinkError('GenericError', `cannot listen on ${address}: ${(error as Error).message}`, { cause: error });
+    }
   }
   stop = () => {
     stopping ??= (async () => {
-      await listener.close();
+      await closeAll();
       await runtime.close();
       markStopped();
     })();
     return stopping;
   };
-  return { url: transport.url, port: transport.port, registry, runtime, stop, stopped };
+  return { url: transport.url, port: transport.port, registry, runtime, listeners, stop, stopped };
 }
 
 /** vt_agent kept its data beside its code; hostlink uses a system or per-user folder. */
@@ -131,6 +153,7 @@ interface RawOptions {
   allowRpcs?: string[];
   withQga?: boolean;
   python?: string;
+  listen?: string[];
 }
 
 function usage(message: string): HostlinkError {
@@ -175,6 +198,7 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
   const tls = tlsFrom(raw);
   const maxBodyBytes = raw.maxBodyBytes === undefined ? undefined : Number(raw.maxBodyBytes);
   if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024)) throw usage('--max-body-bytes must be a whole number of bytes, at least 1024');
+  const extraListeners = (raw.listen ?? []).map((text) => parseListenSpec(text));
   const dataDir = resolve(raw.dataDir ?? defaultVtDataDir());
   const pidFile = new PidFile(resolve(raw.pidFile));
   checkPidFileFree(pidFile.path);
@@ -194,10 +218,12 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(raw.withQga ? { withQga: true } : {}),
     ...(raw.python ? { python: raw.python } : {}),
+    extraListeners,
   });
   pidFile.write();
   log.info({ url: agent.url, pid: process.pid, dataDir, services: raw.services }, 'vt agent started');
   process.stderr.write(`hostlink vt-agent: listening on ${agent.url} (pid ${process.pid}, data in ${dataDir})\n`);
+  for (const listener of agent.listeners.slice(1)) process.stderr.write(`hostlink vt-agent: also listening on ${listener.description}\n`);
   for (const failure of agent.runtime.serviceFailures) {
     process.stderr.write(`hostlink vt-agent: service module ${failure.module} not loaded: ${failure.error}\n`);
   }
@@ -251,6 +277,7 @@ export function addVtAgentCommand(program: Command): void {
     .option('-a, --allow-rpcs <list>', 'comma-separated method names to allow, all others disabled', collect)
     .option('--with-qga', 'also serve the QEMU guest agent commands (guest-*) on this host')
     .option('--python <path>', 'Python interpreter for .py services (default python3)')
+    .option('--listen <spec>', 'another listener, e.g. jsonrpc:unix:/run/vt.sock or jsonrpc:tcp:127.0.0.1:9000 (repeatable; no auth/TLS)', collect)
     .addHelpText('after', HELP_AFTER)
     .action(async (raw: RawOptions) => {
       try {

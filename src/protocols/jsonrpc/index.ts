@@ -45,5 +45,15 @@ export function createJsonRpcStreamProtocol(options: JsonRpcStreamOptions = {}):
 /** Newline-delimited JSON-RPC with the default limits. */
 export const jsonrpcStreamProtocol: StreamProtocol = createJsonRpcStreamProtocol();
 
+/**
+ * Both forms in one object, for listener tables keyed by protocol name: a Listener uses
+ * `serve` on a stream transport (Unix, TCP) and `handle` on a message transport (HTTP).
+ */
+export const jsonrpcProtocol: StreamProtocol & MessageProtocol = {
+  name: 'jsonrpc',
+  serve: jsonrpcStreamProtocol.serve,
+  handle: jsonrpcMessageProtocol.handle,
+};
+
 export { answerJsonRpc, answerJsonRpcText } from './jsonrpc-request.js';
 export { writeJson } from './json-writer.js';
