@@ -224,6 +224,9 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
   log.info({ url: agent.url, pid: process.pid, dataDir, services: raw.services }, 'vt agent started');
   process.stderr.write(`hostlink vt-agent: listening on ${agent.url} (pid ${process.pid}, data in ${dataDir})\n`);
   for (const listener of agent.listeners.slice(1)) process.stderr.write(`hostlink vt-agent: also listening on ${listener.description}\n`);
+  if (!auth && !/^(127\.|::1$|localhost$)/.test(raw.host)) {
+    process.stderr.write(`hostlink vt-agent: warning: ${raw.host} is reachable from other machines and no --token-file or --basic-auth-file is set: anyone there can call every service\n`);
+  }
   for (const failure of agent.runtime.serviceFailures) {
     process.stderr.write(`hostlink vt-agent: service module ${failure.module} not loaded: ${failure.error}\n`);
   }

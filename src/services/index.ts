@@ -4,6 +4,7 @@
  * one python3 child. A module that fails to load is logged and skipped; the others are
  * served.
  */
+import { HostlinkError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CommandDefinition } from '../core/registry.js';
 import { loadJsService } from './js-services.js';
@@ -37,7 +38,12 @@ function message(error: unknown): string {
 
 export async function loadServices(options: LoadServicesOptions): Promise<LoadedServices> {
   const { dir, env, log } = options;
-  const files = await findServiceFiles(dir);
+  let files;
+  try {
+    files = await findServiceFiles(dir);
+  } catch (error) {
+    throw new HostlinkError('InvalidParameter', `cannot read the services folder ${dir}: ${message(error)}`, { cause: error });
+  }
   const commands: CommandDefinition[] = [];
   const failures: ServiceLoadFailure[] = [];
   for (const file of files.filter((candidate) => candidate.language !== 'python')) {
