@@ -123,14 +123,17 @@ export class HttpTransport implements MessageTransport {
     onMessage: (request: IncomingMessageBody) => Promise<OutgoingMessageBody | null>,
   ): Promise<void> {
     const path = (request.url ?? '/').split('?', 1)[0]!;
+    // A refused request's body is not read: the connection then closes after the answer,
+    // so nobody can make the agent swallow unlimited bytes it will not use.
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     if (request.method !== 'POST') {
-      return this.refuse(response, new HttpRefusal(501, `Unsupported method ('${request.method ?? ''}')`), false, request);
+      return this.refuse(response, new HttpRefusal(501, `Unsupported method ('${request.method ?? ''}')`), hasBody, request);
     }
-    if (!this.paths.has(path)) return this.refuse(response, new HttpRefusal(404, 'No such page'), false, request);
+    if (!this.paths.has(path)) return this.refuse(response, new HttpRefusal(404, 'No such page'), hasBody, request);
     const { auth } = this.options;
     if (authRequired(auth) && !isAuthorized(auth!, request.headers)) {
       response.setHeader('WWW-Authenticate', challenges(auth!));
-      return this.refuse(response, new HttpRefusal(401, 'authentication required'), false, request);
+      return this.refuse(response, new HttpRefusal(401, 'authentication required'), hasBody, request);
     }
     const length = declaredLength(request);
     if (length !== undefined && length > this.maxBody) return this.refuse(response, tooLarge(this.maxBody), true, request);
