@@ -174,3 +174,60 @@ test('an agent that hangs up fails waiting calls with QgaConnectionError', async
     dir.remove();
   }
 });
+
+/**
+ * A scripted stand-in agent: answers guest-sync-delimited, guest-ping and guest-sync;
+ * for guest-shutdown it sends nothing (success), an error (bad mode), or goes silent.
+ */
+async function scriptedAgent(path: string, onShutdown: 'silent-success' | 'error' | 'hang'): Promise<Server> {
+  const server = createServer((socket) => {
+    let hung = false;
+    let buffer = '';
+    socket.on('data', (data) => {
+      buffer += data.toString('latin1').replace(/\xff/g, '');
+      let end: number;
+      while ((end = buffer.indexOf('\n')) !== -1) {
+        const text = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        const request = JSON.parse(text) as { execute: string; arguments?: { id?: number; mode?: string }; id?: unknown };
+        if (hung) continue;
+        const withId = (reply: object) => JSON.stringify(request.id === undefined ? reply : { ...reply, id: request.id }) + '\n';
+        if (request.execute === 'guest-sync-delimited') socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`{"return": ${request.arguments!.id}}\n`)]));
+        else if (request.execute === 'guest-sync') socket.write(withId({ return: request.arguments!.id }));
+        else if (request.execute === 'guest-ping') socket.write(withId({ return: {} }));
+        else if (request.execute === 'guest-shutdown') {
+          if (onShutdown === 'error') socket.write(withId({ error: { class: 'GenericError', desc: 'mode is invalid' } }));
+          if (onShutdown === 'hang') hung = true;
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+test('a command without a success reply: success, error, and silence counted as success', async () => {
+  const dir = makeTempDir();
+  const servers: Server[] = [];
+  try {
+    const success = join(dir.path, 'success.sock');
+    servers.push(await scriptedAgent(success, 'silent-success'));
+    await using ok = new QgaConnection(success);
+    assert.deepEqual(await ok.execute('guest-shutdown', { mode: 'halt' }), {});
+    assert.equal(await ok.execute('guest-sync', { id: 3 }), 3, 'the probe reply was consumed, the stream is in step');
+
+    const failing = join(dir.path, 'error.sock');
+    servers.push(await scriptedAgent(failing, 'error'));
+    await using bad = new QgaConnection(failing);
+    await assert.rejects(bad.execute('guest-shutdown', { mode: 'x' }), (e: unknown) => e instanceof QgaProtocolError && e.desc === 'mode is invalid');
+    assert.equal(await bad.execute('guest-sync', { id: 4 }), 4);
+
+    const silent = join(dir.path, 'hang.sock');
+    servers.push(await scriptedAgent(silent, 'hang'));
+    await using quiet = new QgaConnection(silent, { timeoutMs: 150 });
+    assert.deepEqual(await quiet.execute('guest-shutdown'), {}, 'the guest went quiet: what was asked happened');
+  } finally {
+    for (const server of servers) server.close();
+    dir.remove();
+  }
+});

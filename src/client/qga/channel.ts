@@ -13,7 +13,7 @@
 import { constants as fsConstants, open as openFd, read, write, close as closeFd, fstatSync, realpathSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createConnection, Socket } from 'node:net';
-import { ReadStream as TtyReadStream, WriteStream as TtyWriteStream, isatty } from 'node:tty';
+import { ReadStream as TtyReadStream, isatty } from 'node:tty';
 import { describeAddress, type QgaAddress } from './address.js';
 import { QgaConnectionError } from './errors.js';
 
@@ -96,35 +96,35 @@ async function openDevice(path: string, events: ChannelEvents): Promise<QgaChann
 }
 
 /**
- * A pty slave. libuv reopens a pty slave for each tty stream (and dup2s the new file
- * description onto the descriptor given), so the descriptor opened here stays ours to
- * close. Other ttys are not reopened by libuv and go to the polled channel instead.
+ * A pty slave, read and written through one tty stream (a net.Socket over libuv's tty
+ * handle, non-blocking). Not tty.WriteStream: Node makes those blocking, and a write to
+ * a full pty would then stop the whole event loop, timers included. libuv reopens a pty
+ * slave for its handle (and dup2s the new file description onto the descriptor given),
+ * so the descriptor opened here stays ours to close. Other ttys are not reopened by
+ * libuv and go to the polled channel instead.
  */
 function ttyChannel(fd: number, address: QgaAddress, events: ChannelEvents): QgaChannel {
-  const input = new TtyReadStream(fd);
-  input.setRawMode(true);
-  const output = new TtyWriteStream(fd);
+  const stream = new TtyReadStream(fd);
+  stream.setRawMode(true);
   let open = true;
   const finish = (error?: Error) => {
     if (!open) return;
     open = false;
     events.close(new QgaConnectionError(`${describeAddress(address)} ${error ? `failed: ${error.message}` : 'was closed'}`, HINTS.EPIPE!, { cause: error }));
   };
-  input.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     if (open) events.data(chunk);
   });
-  input.on('error', finish);
-  output.on('error', finish);
-  input.on('end', () => finish());
+  stream.on('error', finish);
+  stream.on('end', () => finish());
   return {
     write(data) {
-      if (open) output.write(data);
+      if (open) stream.write(data);
     },
     destroy() {
       if (!open) return;
       open = false;
-      input.destroy();
-      output.destroy();
+      stream.destroy();
       closeFd(fd, () => undefined);
     },
   };

@@ -237,7 +237,7 @@ export class QgaConnection implements AsyncDisposable {
         reject,
       };
       this.push(pending);
-      this.channel!.write(Buffer.concat([SENTINEL, Buffer.from(JSON.stringify({ execute: 'guest-sync-delimited', arguments: { id: syncId } }))]));
+      this.channel!.write(Buffer.concat([SENTINEL, Buffer.from(JSON.stringify({ execute: 'guest-sync-delimited', arguments: { id: syncId } }) + '\n')]));
     });
   }
 
