@@ -172,3 +172,14 @@ print(json.dumps({"ping": call("guest-ping"), "handle": handle, "written": writt
   assert.equal(out.info, true);
   assert.equal((await import('node:fs')).readFileSync(file, 'utf8'), 'hello');
 });
+
+test('a command its set disabled keeps its reason; a blocked or unknown one is "not supported"', async () => {
+  agent.registry.register({ name: 'testing.frozen', enabled: false, disabledReason: 'the agent is frozen', handler: () => null });
+  const fault = async (method: string): Promise<Record<string, string>> => {
+    const text = await (await fetch(agent.url, { method: 'POST', body: `<methodCall><methodName>${method}</methodName></methodCall>` })).text();
+    const raw = /<name>faultString<\/name>\n<value><string>([^<]*)<\/string>/.exec(text)![1]!;
+    return JSON.parse(raw.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as Record<string, string>;
+  };
+  assert.equal((await fault('testing.frozen')).exc_value, 'Command testing.frozen has been disabled: the agent is frozen');
+  assert.equal((await fault('testing.nothing')).exc_value, 'method "testing.nothing" is not supported');
+});

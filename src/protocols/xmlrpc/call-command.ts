@@ -9,12 +9,18 @@ import { HostlinkError } from '../../core/errors.js';
 import type { CallContext, CommandDefinition } from '../../core/registry.js';
 import { argumentsFromPositional } from './argument-mapping.js';
 
-/** Finds a callable command; unknown and disabled ones are 'method "X" is not supported'. */
+/**
+ * Finds a callable command. Unknown ones, and ones the policy blocks, are
+ * 'method "X" is not supported' (SimpleXMLRPCServer's words); a command its own set has
+ * disabled for now (qemu-ga's frozen state) keeps the dispatcher's message and reason.
+ */
 export function resolveMethod(dispatcher: Dispatcher, methodName: string): CommandDefinition {
   try {
     return dispatcher.resolve(methodName);
   } catch (error) {
-    if (error instanceof HostlinkError && (error.errorClass === 'CommandNotFound' || error.errorClass === 'CommandDisabled')) {
+    if (!(error instanceof HostlinkError)) throw error;
+    const disabledBySet = error.errorClass === 'CommandDisabled' && dispatcher.registry.get(methodName)?.enabled === false;
+    if (!disabledBySet && (error.errorClass === 'CommandNotFound' || error.errorClass === 'CommandDisabled')) {
       throw new HostlinkError(error.errorClass, `method "${methodName}" is not supported`);
     }
     throw error;
