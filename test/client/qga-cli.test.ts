@@ -173,7 +173,12 @@ test('CLI: the address comes from the config file, else an error says how to giv
 
 test('CLI: completion scripts for bash and zsh', async () => {
   const [bash, zsh, fish] = await runAll([[['completion', 'bash']], [['completion', 'zsh']], [['completion', 'fish']]]);
-  assert.equal(ok(bash!, 'completion bash'), readFileSync(new URL('../../contrib/completion/hostlink.bash', import.meta.url), 'utf8'));
+  // The shipped script, with the top-level command list of this build.
+  const shipped = readFileSync(new URL('../../contrib/completion/hostlink.bash', import.meta.url), 'utf8');
+  const withoutTop = (script: string) => script.replace(/^\s*local top=.*$/m, '');
+  assert.equal(withoutTop(ok(bash!, 'completion bash')), withoutTop(shipped));
+  assert.match(bash!.text, /^\s*local top="agent qga completion .*help"$/m);
+  assert.match(zsh!.text, /^\s*top=\('agent:[^']+' 'qga:[^']+'/m);
   assert.match(ok(zsh!, 'completion zsh'), /^#compdef hostlink/);
   assert.equal(fish!.code, 2);
   // The bash script parses and completes qga sub-commands.
@@ -210,4 +215,13 @@ peerTest('CLI: set-password, ssh-keys, fsfreeze and shutdown run the (fake) syst
     fsfreeze: fakeProgram(dir, 'fsfreeze'),
     hwclock: fakeProgram(dir, 'hwclock'),
   }),
+});
+
+peerTest('CLI: ssh-keys of an unknown user is an agent error; keys are required', async (_t, peer) => {
+  const s = ['qga', '--socket', peer.socketPath];
+  const [get, addNone] = await runAll([[[...s, 'ssh-keys', 'get', 'no-such-user-hostlink']], [[...s, 'ssh-keys', 'add', 'no-such-user-hostlink'], { input: '# only a comment\n' }]]);
+  assert.equal(get!.code, 1);
+  assert.match(get!.stderr, /^hostlink qga: guest-ssh-get-authorized-keys: .*no-such-user-hostlink/);
+  assert.equal(addNone!.code, 2);
+  assert.match(addNone!.stderr, /no keys given; nothing was changed/);
 });

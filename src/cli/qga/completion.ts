@@ -22,6 +22,20 @@ export function addCompletionCommand(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      process.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+      process.stdout.write(withTopLevelCommands(completionScript(shell as (typeof SHELLS)[number]), shell, program));
     });
+}
+
+/**
+ * The shipped scripts list the top-level commands known when they were written; the
+ * printed ones list the commands this build actually has.
+ */
+function withTopLevelCommands(script: string, shell: string, program: Command): string {
+  const commands = program.commands.filter((command) => !(command as unknown as { _hidden?: boolean })._hidden);
+  if (shell === 'bash') {
+    const names = [...commands.map((command) => command.name()), 'help'].join(' ');
+    return script.replace(/^(\s*local top=)"[^"]*"$/m, `$1"${names}"`);
+  }
+  const entries = commands.map((command) => `'${command.name()}:${command.description().split(/[:.;(]/)[0]!.replace(/['"\\$`]/g, '').trim()}'`).join(' ');
+  return script.replace(/^(\s*top=)\(.*\)$/m, `$1(${entries})`);
 }
