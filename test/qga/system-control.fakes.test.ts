@@ -262,6 +262,21 @@ echo $((c - 1)) > "$d/$m"; exit 0`;
     assert.deepEqual(await again.request('guest-fsfreeze-thaw'), { return: 3 });
     assert.deepEqual(await again.request('guest-exec'), { return: { pid: 1 } });
   });
+  test('without the gate, a second freeze is still refused and the agent stays frozen', async () => {
+    const { fakes, root, stateDir } = setup();
+    writeTree(root, { '/proc/self/mountinfo': mountinfo });
+    const fsState = join(root, 'fsstate');
+    mkdirSync(fsState);
+    fakes.set('fsfreeze', { script: statefulFsfreeze(fsState) });
+    const ungated = dispatcherAgent(createSystemControlSet({ stateDir, rootDir: root, programs: fakes.programs }).definitions);
+    assert.deepEqual(await ungated.request('guest-fsfreeze-freeze'), { return: 3 });
+    assert.deepEqual(
+      await ungated.request('guest-fsfreeze-freeze-list', { mountpoints: ['/'] }),
+      error('Command guest-fsfreeze-freeze-list has been disabled: the agent is in frozen state', 'CommandNotFound'),
+    );
+    assert.deepEqual(await ungated.request('guest-fsfreeze-status'), { return: 'frozen' });
+    assert.deepEqual(await ungated.request('guest-fsfreeze-thaw'), { return: 3 });
+  });
 });
 
 describe('guest-fstrim', () => {

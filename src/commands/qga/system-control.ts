@@ -85,7 +85,7 @@ export function createSystemControlSet(options: ControlOptions, freezeState = ne
       name: 'guest-fsfreeze-freeze-list',
       description: 'Freeze the listed mount points (or all); returns how many froze',
       args: t.struct({ mountpoints: t.optional(t.array(t.str())) }),
-      handler: ({ mountpoints }) => freezer.freeze(mountpoints),
+      handler: ({ mountpoints }) => freezer.freeze(mountpoints, 'guest-fsfreeze-freeze-list'),
     }),
     defineCommand({
       name: 'guest-fsfreeze-thaw',

@@ -4,9 +4,10 @@
  * does it, on the same mounts and in the same order (freeze from the last mount back,
  * thaw from the first), its messages turned back into qemu-ga's errors.
  */
-import { genericError } from '../../../core/errors.js';
+import { HostlinkError, genericError } from '../../../core/errors.js';
 import type { SystemRoot } from '../info/system-root.js';
 import { UNSUPPORTED } from './child-errors.js';
+import { FROZEN_REASON } from './freeze-gate.js';
 import { mountpoints } from './fs-mounts.js';
 import type { FsFreezeState } from './fsfreeze-state.js';
 import { reasonFromMessage, type SystemPrograms } from './system-programs.js';
@@ -29,7 +30,10 @@ export class FsFreezer {
   }
 
   /** Freezes `only` (or every local mount); returns how many froze. */
-  async freeze(only: readonly string[] | undefined): Promise<number> {
+  async freeze(only: readonly string[] | undefined, command = 'guest-fsfreeze-freeze'): Promise<number> {
+    // The freeze gate disables this while frozen; should the gate be missing, a second
+    // freeze must not run (it would find everything busy and mark the agent thawed).
+    if (this.state.frozen) throw new HostlinkError('CommandDisabled', `Command ${command} has been disabled: ${FROZEN_REASON}`);
     await this.requireTool();
     const mounts = await mountpoints(this.root);
     this.state.setFrozen();
