@@ -3,7 +3,8 @@
  * listeners (agent.ts), writes the pid file once they are bound, and on SIGTERM or
  * SIGINT closes them (Unix socket files removed), removes the pid file and ends. It
  * kills nothing else: programs started by guest-exec keep running, as with qemu-ga.
- * SIGHUP reopens the log file (for logrotate).
+ * SIGHUP reopens the log file (for logrotate); without a log file it is a hang-up (the
+ * terminal went away) and stops the agent like SIGTERM.
  */
 import { dirname } from 'node:path';
 import { HostlinkError } from '../core/errors.js';
@@ -82,7 +83,6 @@ export async function runAgentProcess(settings: AgentSettings, options: AgentPro
         pidFile?.remove();
         log.info('stopped');
         logger.flush();
-        process.off('SIGHUP', reopen);
         if (blockedReaderCount() > 0) {
           // A reader thread blocked on a virtio port would keep the process alive
           // forever; everything is cleaned up, so end by the signal itself.
@@ -92,12 +92,14 @@ export async function runAgentProcess(settings: AgentSettings, options: AgentPro
         }
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
+        process.off('SIGHUP', reopen);
         resolve(0);
         // Handles the agent does not own (a guest-exec child's pipes) must not keep it alive.
         setTimeout(() => process.exit(), 200).unref();
       });
     };
     const reopen = (): void => {
+      if (settings.logFile === undefined) return stop('SIGHUP');
       logger.reopen();
       log.info('log file reopened');
     };

@@ -2,7 +2,7 @@
  * `hostlink agent` as users run it: the real command line in a child process.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { requireProgram } from '../helpers/peers.js';
 import { startQemuGa } from '../helpers/qga-peer.js';
 import { QgaRawClient } from '../helpers/qga-raw-client.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { runCli, startAgentCli } from './agent-cli.js';
+import { runCli, startAgentCli, type AgentRun } from './agent-cli.js';
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -44,8 +44,9 @@ test('-m unix-listen -p SOCK -t DIR plus --listen qga:tcp:0: serves both, pid fi
   const socket = join(temp.path, 'qga.sock');
   const stateDir = join(temp.path, 'state', 'nested'); // created by the agent
   const pidFile = join(temp.path, 'agent.pid');
-  const agent = await startAgentCli(['-m', 'unix-listen', '-p', socket, '-t', stateDir, '-f', pidFile, '--listen', 'qga:tcp:0']);
+  let agent: AgentRun | undefined;
   try {
+    agent = await startAgentCli(['-m', 'unix-listen', '-p', socket, '-t', stateDir, '-f', pidFile, '--listen', 'qga:tcp:0']);
     assert.ok(existsSync(stateDir), 'state dir created');
     assert.equal(readFileSync(pidFile, 'utf8').trim(), String(agent.child.pid));
 
@@ -65,11 +66,12 @@ test('-m unix-listen -p SOCK -t DIR plus --listen qga:tcp:0: serves both, pid fi
       .flat()
       .find((info) => info && info.family === 'IPv4' && !info.internal);
     if (external) await assert.rejects(tcpRequest(port, external.address, '{"execute":"guest-ping"}'), /ECONNREFUSED/);
-  } finally {
     const status = await agent.stop('SIGTERM');
     assert.equal(status, 0, `exit status after SIGTERM; stderr: ${agent.stderr()}`);
     assert.equal(existsSync(pidFile), false, 'pid file removed on exit');
     assert.equal(existsSync(socket), false, 'socket removed on exit');
+  } finally {
+    await agent?.stop('SIGKILL');
     temp.remove();
   }
 });
@@ -79,9 +81,11 @@ test('-b guest-exec: blocked as qemu-ga blocks it (same reply, guest-info enable
   if (!qemuGa) return;
   const temp = makeTempDir('hostlink-agent-block-');
   const socket = join(temp.path, 'qga.sock');
-  const reference = await startQemuGa(qemuGa, { args: ['-b', 'guest-exec'] });
-  const agent = await startAgentCli(['-m', 'unix-listen', '-p', socket, '-t', join(temp.path, 'state'), '-b', 'guest-exec']);
+  let reference: Awaited<ReturnType<typeof startQemuGa>> | undefined;
+  let agent: AgentRun | undefined;
   try {
+    reference = await startQemuGa(qemuGa, { args: ['-b', 'guest-exec'] });
+    agent = await startAgentCli(['-m', 'unix-listen', '-p', socket, '-t', join(temp.path, 'state'), '-b', 'guest-exec']);
     const request = '{"execute":"guest-exec","arguments":{"path":"/bin/true"}}';
     const answers: string[] = [];
     for (const path of [reference.socketPath, socket]) {
@@ -97,8 +101,8 @@ test('-b guest-exec: blocked as qemu-ga blocks it (same reply, guest-info enable
     assert.equal(answers[1], answers[0]);
     assert.match(answers[1]!, /"class": "CommandNotFound"/);
   } finally {
-    await agent.stop();
-    await reference.stop();
+    await agent?.stop();
+    await reference?.stop();
     temp.remove();
   }
 });
@@ -172,7 +176,7 @@ test('configuration errors: unknown key names key, file and line; a missing --co
 test('usage errors exit 2 with one line: bad --listen spec, vsock-listen, unknown option', async () => {
   // Each spec mistake is covered by listen-spec.test.ts; here: how the command reports one.
   const cases: [string[], RegExp][] = [
-    [['agent', '--listen', 'qga:udp:/tmp/x'], /^hostlink agent: bad listen spec "qga:udp:\/tmp\/x": unknown transport "udp" \(known: unix, tcp, chardev\)\n$/],
+    [['agent', '--listen', 'qga:udp:/tmp/x'], /^hostlink agent: bad listen spec "qga:udp:\/tmp\/x": unknown transport "udp" \(known: unix, tcp, chardev[^)]*\)\n$/],
     [['agent', '-m', 'vsock-listen', '-p', '3:1024'], /^hostlink agent: --method vsock-listen is not supported/],
     [['agent', '--no-such-option'], /^hostlink: unknown option '--no-such-option'\n$/],
   ];
@@ -196,7 +200,7 @@ test("--block-rpcs '?' lists the command names; --help describes the options", a
   }
 });
 
-test('-d: the first process exits once the daemon listens; SIGTERM to the daemon cleans up', async () => {
+test('-d: the first process exits once the daemon listens; SIGHUP reopens the log; SIGTERM cleans up', async () => {
   const temp = makeTempDir('hostlink-agent-daemon-');
   const socket = join(temp.path, 'qga.sock');
   const pidFile = join(temp.path, 'agent.pid');
@@ -213,6 +217,11 @@ test('-d: the first process exits once the daemon listens; SIGTERM to the daemon
     const client = await QgaRawClient.connect(socket);
     assert.deepEqual(await client.request('guest-ping'), { return: {} });
     client.close();
+
+    // logrotate: the file is moved away, SIGHUP makes the daemon start a new one.
+    renameSync(logFile, `${logFile}.1`);
+    process.kill(daemonPid, 'SIGHUP');
+    await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('log file reopened'), 'a new log file after SIGHUP');
 
     process.kill(daemonPid, 'SIGTERM');
     await waitFor(() => !existsSync(pidFile) && !existsSync(socket), 'the daemon to remove its pid file and socket');
