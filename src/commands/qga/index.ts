@@ -8,7 +8,7 @@ import type { CommandDefinition } from '../../core/registry.js';
 import { execCommands } from './exec-commands.js';
 import { fileCommands } from './file-commands.js';
 import { protocolCommands } from './protocol-commands.js';
-import { systemControlCommands } from './system-control.js';
+import { createSystemControlSet, gateWhileFrozen } from './system-control.js';
 import { systemInfoCommands } from './system-info.js';
 
 export interface QgaCommandOptions {
@@ -26,11 +26,16 @@ export interface QgaCommandOptions {
 }
 
 export function qgaCommands(options: QgaCommandOptions): CommandDefinition[] {
-  return [
-    ...protocolCommands(options),
-    ...systemInfoCommands(options),
-    ...fileCommands(options),
-    ...execCommands(options),
-    ...systemControlCommands(options),
-  ];
+  const control = createSystemControlSet(options);
+  // While file systems are frozen, qemu-ga disables every command that could write to disk.
+  return gateWhileFrozen(
+    [
+      ...protocolCommands(options),
+      ...systemInfoCommands(options),
+      ...fileCommands(options),
+      ...execCommands(options),
+      ...control.definitions,
+    ],
+    control.freezeState,
+  );
 }

@@ -150,7 +150,3 @@ export function createSystemControlSet(options: ControlOptions, freezeState = ne
   ];
   return { definitions, freezeState };
 }
-
-export function systemControlCommands(options: QgaCommandOptions): CommandDefinition[] {
-  return createSystemControlSet(options).definitions;
-}
