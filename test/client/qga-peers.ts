@@ -23,6 +23,11 @@ export interface PeerTestOptions {
   readonly hostlinkOnly?: boolean;
   /** Paths of fake system programs for hostlink's agent (name -> path). */
   readonly programs?: (dir: string) => Record<string, string>;
+  /**
+   * hostlink only: read system files (/etc/passwd, home folders) under this folder,
+   * made by the function in the scratch folder. For ssh-keys, which write into a home.
+   */
+  readonly rootDir?: (scratch: string) => string;
   /** Commands the agent must have disabled (qemu-ga's -b, hostlink's policy block list). */
   readonly block?: readonly string[];
 }
@@ -51,6 +56,7 @@ async function startPeer(t: TestContext, name: PeerName, options: PeerTestOption
     return undefined;
   }
   const programs = options.programs?.(programsDir);
+  if (options.rootDir) return { name, ...(await startHostlinkWithRoot(options.rootDir(programsDir), programs)) };
   return {
     name,
     ...(await start({ ...(programs ? { programs } : {}), ...(options.block ? { policy: { block: options.block } } : {}) })),
@@ -124,4 +130,38 @@ export function fakeProgram(dir: string, name: string, exitCode = 0): string {
   const path = join(dir, name);
   writeFileSync(path, `#!/bin/sh\n{ echo "args: $*"; printf 'stdin: '; cat; echo; } >> '${join(dir, name)}.log'\nexit ${exitCode}\n`, { mode: 0o755 });
   return path;
+}
+
+/**
+ * hostlink's agent in this process, as test/helpers/hostlink-qga.ts starts it, but with
+ * the command set's rootDir pointing at a fake system tree.
+ */
+async function startHostlinkWithRoot(rootDir: string, programs: Record<string, string> | undefined): Promise<RunningQgaPeer> {
+  const [{ qgaCommands }, { Dispatcher }, { Listener }, { silentLogger }, { CommandPolicy }, { CommandRegistry }, { qgaProtocol }, { UnixTransport }] = await Promise.all([
+    import('../../src/commands/qga/index.js'),
+    import('../../src/core/dispatcher.js'),
+    import('../../src/core/listener.js'),
+    import('../../src/core/logger.js'),
+    import('../../src/core/policy.js'),
+    import('../../src/core/registry.js'),
+    import('../../src/protocols/qga/index.js'),
+    import('../../src/transports/unix.js'),
+  ]);
+  const temp = makeTempDir('hostlink-qga-root-');
+  const socketPath = join(temp.path, 'qga.sock');
+  const stateDir = join(temp.path, 'state');
+  mkdirSync(stateDir);
+  const log = silentLogger();
+  const registry = new CommandRegistry().registerAll(qgaCommands({ stateDir, log, rootDir, ...(programs ? { programs } : {}) }));
+  const listener = new Listener(new UnixTransport({ path: socketPath }), qgaProtocol, new Dispatcher(registry, new CommandPolicy()), log);
+  await listener.start();
+  return {
+    socketPath,
+    stateDir,
+    dir: temp.path,
+    async stop() {
+      await listener.close();
+      temp.remove();
+    },
+  };
 }
