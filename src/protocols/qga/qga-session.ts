@@ -8,13 +8,13 @@
  * are not affected.
  */
 import type { Dispatcher } from '../../core/dispatcher.js';
+import { HostlinkError } from '../../core/errors.js';
 import type { StreamConnection } from '../../core/listener.js';
 import type { Logger } from '../../core/logger.js';
 import type { CallContext } from '../../core/registry.js';
 import { errorLine, runRequest, type ReplyLine } from './qga-request.js';
 import { QmpSplitter, type SplitEvent } from './qmp-splitter.js';
 import { parseMessage } from './qmp-value-parser.js';
-import { HostlinkError } from '../../core/errors.js';
 
 /** Stop reading when this many requests wait to run. */
 const QUEUE_HIGH_WATER = 4096;

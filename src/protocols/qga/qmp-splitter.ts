@@ -18,13 +18,13 @@
  * in one chunk); QmpValueParser turns them into values. Cost is linear in the input.
  */
 
+import { decodeLossy } from './mod-utf8.js';
+
 export const MAX_TOKEN_SIZE = 64 * 1024 * 1024;
 export const MAX_TOKEN_COUNT = 2 * 1024 * 1024;
 export const MAX_NESTING = 1024;
 
 export type SplitEvent = { readonly kind: 'message'; readonly bytes: Buffer } | { readonly kind: 'error'; readonly desc: string };
-
-import { decodeLossy } from './mod-utf8.js';
 
 const enum Lex {
   Start,
@@ -85,11 +85,6 @@ export class QmpSplitter {
   private compactedSize = 0;
 
   constructor(private readonly emit: (event: SplitEvent) => void) {}
-
-  /** True when no message or token is half-read. */
-  get idle(): boolean {
-    return this.tokenCount === 0 && (this.state === Lex.Start || this.state === Lex.Recovery);
-  }
 
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
