@@ -1,4 +1,5 @@
 /** Local stdin/stdout helpers for `hostlink qga`. */
+import { UsageError } from './context.js';
 
 /** Reads all of stdin. */
 export async function readStdin(): Promise<Buffer> {
@@ -25,7 +26,7 @@ export async function readSecret(prompt: string): Promise<string> {
   }
   const first = await promptHidden(prompt);
   const second = await promptHidden('Again: ');
-  if (first !== second) throw new Error('the two entries differ; nothing was changed');
+  if (first !== second) throw new UsageError('the two entries differ; nothing was changed');
   return first;
 }
 
@@ -47,7 +48,7 @@ function promptHidden(prompt: string): Promise<string> {
     const onData = (chunk: Buffer) => {
       for (const char of chunk.toString('utf8')) {
         if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003') return done(new Error('interrupted; nothing was changed'));
+        if (char === '\u0003') return done(new UsageError('interrupted; nothing was changed'));
         if (char === '\u007f' || char === '\b') text = text.slice(0, -1);
         else text += char;
       }
