@@ -81,6 +81,12 @@ test('config: configToToml writes every schema key so parseConfig reads the same
     'block-rpcs': ['guest-exec', 'guest-file-*'],
     'allow-rpcs': [],
     'fsfreeze-hook': '/etc/qemu/fsfreeze-hook',
+    controller: 'http://127.0.0.1:7700',
+    gid: 1,
+    nid: 2,
+    roles: ['web', 'db'],
+    'controller-token': 'agent-token',
+    'controller-ca': '/etc/hostlink/ca.pem',
   };
   assert.deepEqual(Object.keys(section).sort(), Object.keys(CONFIG_SCHEMA.agent).sort(), 'the test covers every key');
   const text = configToToml('agent', section);

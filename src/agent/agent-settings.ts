@@ -9,9 +9,10 @@ import type { ConfigSection, LoadedConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
 import { defaultPidFile, defaultSocketPath, defaultStateDir } from './default-paths.js';
 import { formatListenSpec, parseListenSpec, type ListenSpec } from './listen-spec.js';
+import { fleetLinkToConfig, resolveFleetLinkSettings, type FleetLinkCommandLine, type FleetLinkSettings } from './fleet/fleet-link-settings.js';
 
 /** What the command line said; undefined means "not given". */
-export interface AgentCommandLine {
+export interface AgentCommandLine extends FleetLinkCommandLine {
   readonly listen?: readonly string[];
   readonly method?: string;
   readonly path?: string;
@@ -38,6 +39,8 @@ export interface AgentSettings {
   readonly blockRpcs: readonly string[];
   readonly allowRpcs: readonly string[];
   readonly fsfreezeHook: string | undefined;
+  /** The controller to join (--controller, --gid, --nid, --roles), if any. */
+  readonly fleet: FleetLinkSettings | undefined;
 }
 
 /** qemu-ga's transport methods and the device each uses when -p is not given. */
@@ -121,6 +124,7 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
     blockRpcs: [...(commandLine.blockRpcs ?? file['block-rpcs'] ?? [])],
     allowRpcs: [...(commandLine.allowRpcs ?? file['allow-rpcs'] ?? [])],
     fsfreezeHook: commandLine.fsfreezeHook ?? file['fsfreeze-hook'],
+    fleet: resolveFleetLinkSettings(commandLine, file, fileName),
   };
 }
 
@@ -137,5 +141,6 @@ export function settingsToConfigSection(settings: AgentSettings): ConfigSection<
   if (settings.pidFile !== undefined) section['pid-file'] = settings.pidFile;
   if (settings.logFile !== undefined) section['log-file'] = settings.logFile;
   if (settings.fsfreezeHook !== undefined) section['fsfreeze-hook'] = settings.fsfreezeHook;
+  Object.assign(section, fleetLinkToConfig(settings.fleet));
   return section;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgentRegistry } from '../agent/agent.js';
 import { runAgentProcess } from '../agent/agent-process.js';
+import { withFleetLink } from '../agent/fleet/agent-fleet-hook.js';
 import { resolveAgentSettings, settingsToConfigSection, type AgentCommandLine } from '../agent/agent-settings.js';
 import { configToToml, DEFAULT_CONFIG_FILE, loadConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
@@ -34,6 +35,12 @@ interface RawOptions {
   dumpConf?: boolean;
   fsfreezeHook?: string | true;
   retryPath?: boolean;
+  controller?: string;
+  gid?: string;
+  nid?: string;
+  roles?: string[];
+  controllerToken?: string;
+  controllerCa?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -61,6 +68,12 @@ function toCommandLine(raw: RawOptions): AgentCommandLine {
     allowRpcs: joinLists(raw.allowRpcs),
     // -F alone means qemu-ga's default hook script.
     fsfreezeHook: raw.fsfreezeHook === true ? '/etc/qemu/fsfreeze-hook' : raw.fsfreezeHook,
+    controller: raw.controller,
+    gid: raw.gid,
+    nid: raw.nid,
+    roles: raw.roles,
+    controllerToken: raw.controllerToken,
+    controllerCa: raw.controllerCa,
   };
   for (const key of Object.keys(commandLine)) if (commandLine[key] === undefined) delete commandLine[key];
   return commandLine as AgentCommandLine;
@@ -96,11 +109,14 @@ async function runAgentCommand(raw: RawOptions, command: Command): Promise<void>
     return;
   }
   try {
-    process.exitCode = await runAgentProcess(settings, {
-      // commander keeps the arguments it parsed in rawArgs (not in its typings).
-      args: (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv.slice(2),
-      print: (line) => process.stderr.write(`hostlink agent: ${line}\n`),
-    });
+    const agentSettings = settings;
+    process.exitCode = await withFleetLink(agentSettings, () =>
+      runAgentProcess(agentSettings, {
+        // commander keeps the arguments it parsed in rawArgs (not in its typings).
+        args: (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv.slice(2),
+        print: (line) => process.stderr.write(`hostlink agent: ${line}\n`),
+      }),
+    );
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error), error instanceof HostlinkError && error.errorClass === 'InvalidParameter' ? 2 : 1);
   }
@@ -141,6 +157,12 @@ export function addAgentCommand(program: Command): void {
     .option('-D, --dump-conf', 'print the effective configuration as TOML and exit')
     .option('-F, --fsfreeze-hook [script]', 'accepted for qemu-ga compatibility; not run (a warning is logged)')
     .option('-r, --retry-path', 'accepted for qemu-ga compatibility; a device is always reopened/retried')
+    .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
+    .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
+    .option('--nid <nid>', 'node id this agent answers to (with --controller)')
+    .option('--roles <list>', 'comma-separated roles this agent holds (with --controller)', collect)
+    .option('--controller-token <token>', 'token to present to the controller (default $HOSTLINK_AGENT_TOKEN)')
+    .option('--controller-ca <file>', 'CA certificate (PEM) to trust for an https:// controller')
     .addOption(new Option('--statedir <dir>').hideHelp())
     .addOption(new Option('--pidfile <file>').hideHelp())
     .addOption(new Option('--logfile <file>').hideHelp())

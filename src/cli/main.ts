@@ -5,6 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { addAgentCommand } from './agent-command.js';
+import { addControllerCommand } from './controller-command.js';
+import { addFleetCommands } from './fleet-commands.js';
+import { addRunCommand } from './run-command.js';
+import { addStartCommand } from './start-command.js';
 import { addQgaCommand } from './qga-command.js';
 import { addVtAgentCommand } from './vt-agent-command.js';
 
@@ -26,6 +30,10 @@ export function buildProgram(): Command {
   addAgentCommand(program);
   addQgaCommand(program);
   addVtAgentCommand(program);
+  addControllerCommand(program);
+  addStartCommand(program);
+  addRunCommand(program);
+  addFleetCommands(program);
   return program;
 }
 

@@ -32,6 +32,12 @@ export const CONFIG_SCHEMA = {
     'block-rpcs': { type: 'string-list', description: 'Command names to disable (a trailing * matches a prefix)' },
     'allow-rpcs': { type: 'string-list', description: 'If set, only these command names are enabled (then block-rpcs applies)' },
     'fsfreeze-hook': { type: 'string', description: 'Accepted for qemu-ga compatibility; not run yet' },
+    controller: { type: 'string', description: 'Controller URL to join (http://HOST:PORT, https://, ws://, wss://)' },
+    gid: { type: 'integer', description: 'Grid id this agent answers to (with controller)' },
+    nid: { type: 'integer', description: 'Node id this agent answers to (with controller)' },
+    roles: { type: 'string-list', description: 'Roles this agent holds (with controller)' },
+    'controller-token': { type: 'string', description: 'Token the agent presents to the controller' },
+    'controller-ca': { type: 'string', description: 'CA certificate (PEM file) to trust for an https:// controller' },
   },
   qga: {
     socket: {
@@ -42,6 +48,9 @@ export const CONFIG_SCHEMA = {
 } as const satisfies Record<string, Record<string, ConfigKeySpec>>;
 
 export type ConfigSectionName = keyof typeof CONFIG_SCHEMA;
+
+/** Sections of tables read by their own modules (src/agent/fleet/fleet-config.ts), passed over here. */
+export const SECTIONS_READ_ELSEWHERE: ReadonlySet<string> = new Set(['extensions', 'startup']);
 
 type ValueOf<T extends ConfigValueType> = T extends 'string'
   ? string
@@ -106,6 +115,7 @@ export function parseConfig(text: string, file: string): ConfigValues {
   const values = emptyValues();
   const schema: Record<string, Record<string, ConfigKeySpec>> = CONFIG_SCHEMA;
   for (const [sectionName, section] of Object.entries(document)) {
+    if (SECTIONS_READ_ELSEWHERE.has(sectionName)) continue;
     const sectionSchema = schema[sectionName];
     if (!sectionSchema) {
       throw configError(

@@ -28,6 +28,8 @@ export interface ProcessOptions {
   readonly maxOutputBytes?: number;
   /** Start the child in a new session (setsid), as qemu-ga does for system programs. */
   readonly newSession?: boolean;
+  /** Sees every chunk of a captured stream as it arrives (live output), kept or not. */
+  readonly onData?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface ProcessResult {
@@ -85,6 +87,7 @@ export class RunningProcess {
   private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private finishedResult: ProcessResult | undefined;
   private readonly finishedPromise: Promise<ProcessResult>;
+  private readonly exitPromise: Promise<void>;
 
   constructor(
     private readonly child: ChildProcess,
@@ -92,8 +95,11 @@ export class RunningProcess {
     private readonly stdout: CappedCollector | undefined,
     private readonly stderr: CappedCollector | undefined,
   ) {
-    child.once('exit', (code, signal) => {
-      this.exitStatus = { code, signal };
+    this.exitPromise = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve();
+      });
     });
     this.finishedPromise = new Promise((resolve) => {
       // 'close' comes after 'exit' and after every captured stream has ended.
@@ -130,6 +136,11 @@ export class RunningProcess {
 
   wait(): Promise<ProcessResult> {
     return this.finishedPromise;
+  }
+
+  /** Resolves when the process has ended, even while others still hold its output pipes. */
+  waitExit(): Promise<void> {
+    return this.exited ? Promise.resolve() : this.exitPromise;
   }
 
   /** Sends a signal; false when the process is already gone. */
@@ -170,9 +181,12 @@ async function checkExecutable(file: string): Promise<void> {
   }
 }
 
-function collect(stream: Readable | null, collector: CappedCollector | undefined): void {
+function collect(stream: Readable | null, collector: CappedCollector | undefined, onData?: (chunk: Buffer) => void): void {
   if (!stream || !collector) return;
-  stream.on('data', (chunk: Buffer) => collector.push(chunk));
+  stream.on('data', (chunk: Buffer) => {
+    collector.push(chunk);
+    onData?.(chunk);
+  });
   stream.on('error', () => undefined);
 }
 
@@ -213,8 +227,9 @@ export async function startProcess(file: string, options: ProcessOptions = {}): 
   child.on('error', () => undefined);
   const stdout = captureOut ? new CappedCollector(limit) : undefined;
   const stderr = captureErr ? new CappedCollector(limit) : undefined;
-  collect(child.stdout, stdout);
-  collect(child.stderr, stderr);
+  const { onData } = options;
+  collect(child.stdout, stdout, onData && ((chunk) => onData('stdout', chunk)));
+  collect(child.stderr, stderr, onData && ((chunk) => onData('stderr', chunk)));
   if (options.input !== undefined && child.stdin) {
     // A child that exits without reading its input is not an error (EPIPE is ignored).
     child.stdin.on('error', () => undefined);

@@ -1,0 +1,150 @@
+/**
+ * The agents' WebSocket endpoint (GET /v1/agent, upgraded). The handshake names the
+ * agent (gid, nid, roles, instance) and carries its token; a wrong token, a token of
+ * another agent, or a gid/nid another live agent holds is refused before the upgrade
+ * with an HTTP status and an X-Hostlink-Reason header. Then frames flow both ways, and
+ * pings every heartbeat interval drop agents that stopped answering.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../core/logger.js';
+import { LINK_HEADERS, parseAgentFrame } from '../protocols/fleet/link-frames.js';
+import { bearerToken, type Authenticator } from './auth.js';
+import type { AgentSession, Controller } from './controller.js';
+
+export interface AgentGatewayOptions {
+  readonly controller: Controller;
+  readonly auth: Authenticator;
+  readonly log: Logger;
+  /** Milliseconds between pings (default 10 s); two unanswered pings drop the agent. */
+  readonly heartbeatMs?: number;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 409: 'Conflict', 503: 'Service Unavailable' };
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const safeReason = reason.replace(/[^\x20-\x7e]/g, '?');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nX-Hostlink-Reason: ${safeReason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseId(text: string | undefined): number | undefined {
+  if (text === undefined || !/^-?\d{1,9}$/.test(text.trim())) return undefined;
+  return Number(text.trim());
+}
+
+export class AgentGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  private readonly sockets = new Set<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly alive = new WeakMap<WebSocket, number>();
+  private closing = false;
+
+  constructor(private readonly options: AgentGatewayOptions) {
+    const interval = options.heartbeatMs ?? 10_000;
+    this.heartbeat = setInterval(() => this.pingAll(), interval);
+    this.heartbeat.unref();
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    void this.upgrade(request, socket, head).catch((error: unknown) => {
+      this.options.log.warn({ err: (error as Error).message }, 'agent handshake failed');
+      refuse(socket, 503, 'controller error');
+    });
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const { controller, auth, log } = this.options;
+    if (this.closing) return refuse(socket, 503, 'controller shutting down');
+    const gid = parseId(header(request, LINK_HEADERS.gid));
+    const nid = parseId(header(request, LINK_HEADERS.nid));
+    const instance = header(request, LINK_HEADERS.instance);
+    if (gid === undefined || nid === undefined) return refuse(socket, 400, `${LINK_HEADERS.gid} and ${LINK_HEADERS.nid} must be integers`);
+    if (!instance || instance.length > 100) return refuse(socket, 400, `${LINK_HEADERS.instance} is missing`);
+    const roles = (header(request, LINK_HEADERS.roles) ?? '')
+      .split(',')
+      .map((role) => role.trim())
+      .filter((role) => role !== '');
+    const verdict = auth.agent(bearerToken(header(request, 'authorization')), gid, nid);
+    if (!verdict.ok) {
+      log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason: verdict.reason }, 'agent refused');
+      return refuse(socket, verdict.status, verdict.reason);
+    }
+    const admission = await controller.admit({ gid, nid }, instance);
+    if (!admission.ok) {
+      log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason: admission.reason }, 'agent refused');
+      return refuse(socket, admission.status, admission.reason);
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.serve(ws, { gid, nid, roles, instance, hostname: header(request, LINK_HEADERS.hostname), version: header(request, LINK_HEADERS.version) }));
+  }
+
+  private serve(ws: WebSocket, identity: { gid: number; nid: number; roles: string[]; instance: string; hostname: string | undefined; version: string | undefined }): void {
+    const { controller, log } = this.options;
+    this.sockets.add(ws);
+    this.alive.set(ws, 0);
+    const session: AgentSession = {
+      gid: identity.gid,
+      nid: identity.nid,
+      roles: identity.roles,
+      instance: identity.instance,
+      ...(identity.hostname !== undefined ? { hostname: identity.hostname } : {}),
+      ...(identity.version !== undefined ? { version: identity.version } : {}),
+      send: (frame) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      },
+      close: (code, reason) => ws.close(code, reason),
+    };
+    const ready = controller.attach(session).catch((error: unknown) => {
+      log.warn({ err: (error as Error).message }, 'cannot attach agent');
+      ws.terminate();
+    });
+    ws.on('pong', () => this.alive.set(ws, 0));
+    ws.on('message', (data, isBinary) => {
+      this.alive.set(ws, 0);
+      if (isBinary) return;
+      let frame;
+      try {
+        frame = parseAgentFrame(data.toString());
+      } catch (error) {
+        log.warn({ agent: `${identity.gid}:${identity.nid}`, err: (error as Error).message }, 'bad frame from agent');
+        return;
+      }
+      void ready.then(() => controller.handleFrame(session, frame));
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      void ready.then(() => controller.detach(session));
+    });
+  }
+
+  private pingAll(): void {
+    for (const ws of this.sockets) {
+      const missed = this.alive.get(ws) ?? 0;
+      if (missed >= 2) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.set(ws, missed + 1);
+      ws.ping();
+    }
+  }
+
+  /** Stops taking agents and drops the connected ones. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Where the controller keeps its state: jobs and their results, messages, statistics,
+ * per-agent work queues, which agents are online, and recurring schedules. One
+ * interface, two stores: in memory (one controller, nothing to install) and Redis
+ * (several controllers share it; a controller restart loses nothing).
+ *
+ * Controllers learn about each other's news through the store's events: work for an
+ * agent (whichever controller holds its connection sends it), new results (wake clients
+ * waiting on any controller), live messages, kills.
+ */
+import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult } from '../../protocols/fleet/job-model.js';
+import type { StatsSample } from '../../protocols/fleet/link-frames.js';
+
+export type { AgentAddress } from '../../protocols/fleet/job-model.js';
+
+export interface JobRecord {
+  readonly command: JobCommand;
+  /** Epoch milliseconds. */
+  readonly created: number;
+  readonly targets: readonly AgentAddress[];
+}
+
+export interface JobSummary {
+  readonly id: string;
+  readonly cmd: string;
+  readonly created: number;
+  readonly targets: number;
+  /** Results by state, e.g. { SUCCESS: 3, RUNNING: 1 }. */
+  readonly states: Readonly<Record<string, number>>;
+  readonly tags: string;
+}
+
+export interface StoredStats {
+  readonly id: string;
+  readonly gid: number;
+  readonly nid: number;
+  readonly samples: readonly StatsSample[];
+}
+
+export interface Schedule {
+  readonly id: string;
+  /** Cron expression (5 fields) of the runs. */
+  readonly cron: string;
+  /** The command sent at each run (a fresh job id each time: `${id}.${run time}`). */
+  readonly command: Omit<JobCommand, 'id'>;
+  readonly created: number;
+}
+
+/** A waiting job whose agent stayed away too long. */
+export interface ExpiredWork extends AgentAddress {
+  readonly id: string;
+}
+
+export type StoreEvent =
+  | { readonly type: 'work'; readonly gid: number; readonly nid: number }
+  | { readonly type: 'result'; readonly id: string }
+  | { readonly type: 'messages'; readonly id: string; readonly messages: readonly JobMessage[] }
+  | { readonly type: 'kill'; readonly id: string; readonly gid: number; readonly nid: number };
+
+export interface AgentPresence {
+  readonly gid: number;
+  readonly nid: number;
+  readonly roles: readonly string[];
+  readonly instance: string;
+  readonly controller: string;
+  readonly connected: number;
+  readonly hostname?: string;
+  readonly version?: string;
+}
+
+export interface ControllerStore {
+  /** Creates a job and a QUEUED (or given) result per target; false when the id exists. */
+  createJob(record: JobRecord, initial: readonly JobResult[]): Promise<boolean>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  /** Newest first. */
+  listJobs(limit: number): Promise<JobSummary[]>;
+
+  /** The latest result of every target of a job. */
+  getResults(id: string): Promise<JobResult[]>;
+  /**
+   * Records a target's result. `completed`: the result of a run that ended, appended to
+   * the job's completion list (in the order results complete) and announced.
+   */
+  putResult(result: JobResult, completed: boolean): Promise<void>;
+  /** Completed results from position `after` on, in completion order. */
+  readCompleted(id: string, after: number): Promise<JobResult[]>;
+
+  appendMessages(id: string, messages: readonly JobMessage[]): Promise<void>;
+  /** The last `limit` messages of a job (optionally of one target, at some levels), oldest first. */
+  readMessages(id: string, options: { levels?: readonly number[]; limit: number; gid?: number; nid?: number }): Promise<JobMessage[]>;
+
+  appendStats(stats: StoredStats): Promise<void>;
+  readJobStats(id: string): Promise<StoredStats[]>;
+  readAgentStats(gid: number, nid: number): Promise<StoredStats[]>;
+
+  /** Adds a job id to an agent's queue; it expires (EXPIRED) at `deadline` unless taken. */
+  enqueue(agent: AgentAddress, id: string, deadline: number): Promise<void>;
+  /** Moves up to `max` ids from the agent's queue to its in-flight list and returns them. */
+  takeWork(agent: AgentAddress, max: number): Promise<string[]>;
+  /** The agent has the job: drop it from in-flight. */
+  ackWork(agent: AgentAddress, id: string): Promise<void>;
+  /** Puts in-flight ids back at the head of the queue (after a reconnect they are sent again). */
+  requeueInflight(agent: AgentAddress): Promise<void>;
+  /** Removes a not-yet-sent job from the agent's queue; true when it was there. */
+  dequeue(agent: AgentAddress, id: string): Promise<boolean>;
+  /** Removes and returns queued jobs whose deadline passed (each one to one caller only). */
+  takeExpired(now: number): Promise<ExpiredWork[]>;
+  queueLength(agent: AgentAddress): Promise<number>;
+
+  /** Jobs an agent has accepted and not finished (to fail them if it never comes back). */
+  addRunning(agent: AgentAddress, id: string): Promise<void>;
+  removeRunning(agent: AgentAddress, id: string): Promise<void>;
+  listRunning(agent: AgentAddress): Promise<string[]>;
+
+  /** Records a connected agent; returns its previous presence (online or not), if any. */
+  agentOnline(presence: AgentPresence): Promise<AgentPresence | undefined>;
+  /** Marks it offline if this controller and instance still hold it. */
+  agentOffline(agent: AgentAddress, instance: string, controller: string, at: number): Promise<void>;
+  getAgent(agent: AgentAddress): Promise<AgentInfo | undefined>;
+  listAgents(): Promise<AgentInfo[]>;
+  /** This controller is alive (its agents count as online while it is). */
+  controllerAlive(controller: string, ttlMs: number): Promise<void>;
+
+  putSchedule(schedule: Schedule): Promise<void>;
+  deleteSchedule(id: string): Promise<boolean>;
+  listSchedules(): Promise<Schedule[]>;
+  /** True for exactly one caller per (schedule, run time): the one that sends that run. */
+  claimScheduleRun(id: string, runAt: number): Promise<boolean>;
+
+  publish(event: StoreEvent): Promise<void>;
+  subscribe(listener: (event: StoreEvent) => void): void;
+
+  close(): Promise<void>;
+}
