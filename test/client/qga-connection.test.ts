@@ -44,7 +44,8 @@ peerTest('pipelined calls each get their own reply', async (_t, peer) => {
 peerTest('a timed-out call leaves the connection usable', async (_t, peer, scratch) => {
   const big = join(scratch, 'big');
   writeFileSync(big, Buffer.alloc(48 * 1024 * 1024, 0x61));
-  await using client = new QgaClient(peer.socketPath);
+  // Generous default: on a busy machine qemu-ga may take seconds to encode the late reply.
+  await using client = new QgaClient(peer.socketPath, { timeoutMs: 60_000 });
   const handle = await client.fileOpen(big);
   // A 48 MiB read is 64 MiB of JSON: no agent answers it within 1 ms.
   const read = client.fileRead(handle, 48 * 1024 * 1024, { timeoutMs: 1 });

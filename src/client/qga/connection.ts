@@ -5,7 +5,8 @@
  *   is not up yet (ENOENT, ECONNREFUSED: a VM still booting).
  * - On connect, and after any timeout, resynchronises as the protocol asks: writes 0xFF
  *   and `guest-sync-delimited` with a random id, and ignores everything until a 0xFF
- *   followed by the reply carrying that id.
+ *   followed by the reply carrying that id. The handshake's timeout counts silence: a
+ *   large stale reply still draining does not make it fail.
  * - Requests may be pipelined. The agent answers strictly in order; every request carries
  *   an `id` (echoed by the agent) which is used to check the pairing.
  * - Commands without a success reply (guest-shutdown, guest-suspend-*): the request is
@@ -265,6 +266,10 @@ export class QgaConnection implements AsyncDisposable {
   // ---- receiving ----
 
   private onData(chunk: Buffer): void {
+    // While resynchronising, bytes still arriving (a stale reply draining, maybe 64 MiB of
+    // it) show the agent is alive: the sync's timeout counts silence, not total time.
+    const head = this.inflight[0];
+    if (head?.kind === 'sync' && head.timer) head.timer.refresh();
     let lines: ReplyLine[];
     try {
       lines = this.splitter.push(chunk);
