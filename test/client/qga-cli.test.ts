@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { requireProgram } from '../helpers/peers.js';
 import { test } from 'node:test';
 import { makeTempDir } from '../helpers/temp.js';
 import { runAll, runCli, type CliResult } from './qga-cli-run.js';
@@ -224,4 +226,39 @@ peerTest('CLI: ssh-keys of an unknown user is an agent error; keys are required'
   assert.match(get!.stderr, /^hostlink qga: guest-ssh-get-authorized-keys: .*no-such-user-hostlink/);
   assert.equal(addNone!.code, 2);
   assert.match(addNone!.stderr, /no keys given; nothing was changed/);
+});
+
+peerTest('CLI: --tcp and --device reach the agent too', async (t, peer, scratch) => {
+  const socat = requireProgram(t, 'socat', 'socat');
+  if (!socat) return;
+  const pty = join(scratch, 'pty');
+  const bridges = [
+    spawn(socat, [`pty,raw,echo=0,link=${pty}`, `UNIX-CONNECT:${peer.socketPath}`], { stdio: 'ignore' }),
+  ];
+  try {
+    for (let i = 0; i < 200 && !existsSync(pty); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const device = await runCli(['qga', '--device', pty, 'hostname']);
+    assert.equal(device.code, 0, device.stderr);
+    assert.ok(device.text.trim().length > 0);
+  } finally {
+    for (const bridge of bridges) bridge.kill();
+  }
+  // TCP through a relay on a free port.
+  const server = createServer((client) => {
+    const upstream = connect(peer.socketPath);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const tcp = await runCli(['qga', '--tcp', `127.0.0.1:${port}`, 'ping']);
+    assert.equal(tcp.code, 0, tcp.stderr);
+    const badTcp = await runCli(['qga', '--tcp', 'no-port-here', 'ping']);
+    assert.equal(badTcp.code, 2);
+    assert.match(badTcp.stderr, /is not HOST:PORT/);
+  } finally {
+    server.close();
+  }
 });
