@@ -124,7 +124,9 @@ export class AgentGateway {
     ws.on('error', () => undefined);
     ws.on('close', () => {
       this.sockets.delete(ws);
-      void ready.then(() => controller.detach(session));
+      void ready
+        .then(() => controller.detach(session))
+        .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'cannot record an agent leaving'));
     });
   }
 

@@ -259,7 +259,17 @@ export class Controller {
     this.log.info({ agent: key, roles: session.roles }, 'agent connected');
   }
 
-  async detach(session: AgentSession): Promise<void> {
+  /** Detaches in progress: close() waits for them before the store goes away. */
+  private readonly detaching = new Set<Promise<void>>();
+
+  detach(session: AgentSession): Promise<void> {
+    const work = this.detachNow(session);
+    this.detaching.add(work);
+    void work.finally(() => this.detaching.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private async detachNow(session: AgentSession): Promise<void> {
     const key = agentKey(session.gid, session.nid);
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
@@ -437,6 +447,7 @@ export class Controller {
     const sessions = [...this.sessions.values()];
     for (const session of sessions) session.close(4011, 'controller shutting down');
     await Promise.all(sessions.map((session) => this.detach(session).catch(() => undefined)));
+    await Promise.allSettled([...this.detaching]);
   }
 }
 

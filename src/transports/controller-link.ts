@@ -141,7 +141,7 @@ export class ControllerLink {
 
   private scheduleRetry(): void {
     const initial = this.options.backoffInitialMs ?? 250;
-    const max = this.options.backoffMaxMs ?? 15_000;
+    const max = this.options.backoffMaxMs ?? 5_000;
     const delay = Math.min(max, initial * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 30);
     // Jitter spreads the reconnects of many agents after a controller restart.

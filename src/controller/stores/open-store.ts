@@ -1,5 +1,4 @@
 /** The store a controller was asked for: Redis with a URL, else memory. */
-import { HostlinkError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { MemoryStore } from './memory-store.js';
 import type { ControllerStore } from './store.js';
@@ -12,7 +11,8 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<ControllerStore> {
   if (options.redis !== undefined) {
-    throw new HostlinkError('NotSupported', '--redis: the Redis store is not built yet');
+    const { RedisStore } = await import('./redis-store.js');
+    return RedisStore.connect({ url: options.redis, log: options.log, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}) });
   }
   return new MemoryStore(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {});
 }
