@@ -5,6 +5,7 @@
  * signals, daemon): see agent-process.ts; tests and library users call startAgent().
  */
 import { mkdirSync } from 'node:fs';
+import { novaCommands } from '../commands/nova/index.js';
 import { qgaCommands } from '../commands/qga/index.js';
 import { Dispatcher } from '../core/dispatcher.js';
 import { HostlinkError } from '../core/errors.js';
@@ -23,6 +24,11 @@ export interface AgentOptions {
   readonly policy?: PolicyOptions;
   /** Paths of the system programs commands run (fakes in tests). */
   readonly programs?: Readonly<Record<string, string>>;
+  /**
+   * Root of the system that commands changing it act on (passwords, SSH keys, network
+   * files, injected files); "/" by default (`hostlink agent --root DIR`).
+   */
+  readonly rootDir?: string;
 }
 
 export interface RunningAgent {
@@ -33,11 +39,12 @@ export interface RunningAgent {
 }
 
 /** The registry every listener of an agent serves; creates the state folder if missing. */
-export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs'>): CommandRegistry {
+export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir'>): CommandRegistry {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-  return new CommandRegistry().registerAll(
-    qgaCommands({ stateDir: options.stateDir, log: options.log, ...(options.programs ? { programs: options.programs } : {}) }),
-  );
+  const programs = options.programs ? { programs: options.programs } : {};
+  return new CommandRegistry()
+    .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs }))
+    .registerAll(novaCommands({ log: options.log, ...programs, ...(options.rootDir !== undefined ? { rootDir: options.rootDir } : {}) }));
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

@@ -19,7 +19,7 @@ export interface ListenSpec {
   readonly address: ListenAddress;
 }
 
-export const KNOWN_PROTOCOLS = ['qga', 'xmlrpc', 'jsonrpc'] as const;
+export const KNOWN_PROTOCOLS = ['qga', 'xmlrpc', 'jsonrpc', 'nova'] as const;
 export const KNOWN_TRANSPORTS = ['unix', 'tcp', 'chardev', 'http'] as const;
 
 const EXAMPLES = 'qga:unix:/run/hostlink/qga.sock, qga:tcp:127.0.0.1:4444, qga:chardev:/dev/virtio-ports/org.qemu.guest_agent.0';

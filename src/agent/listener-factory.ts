@@ -7,6 +7,7 @@ import type { Dispatcher } from '../core/dispatcher.js';
 import { Listener, type Protocol, type Transport } from '../core/listener.js';
 import type { Logger } from '../core/logger.js';
 import { jsonrpcProtocol } from '../protocols/jsonrpc/index.js';
+import { novaProtocol } from '../protocols/nova/index.js';
 import { qgaProtocol } from '../protocols/qga/index.js';
 import { xmlrpcProtocol } from '../protocols/xmlrpc/index.js';
 import { ChardevTransport } from '../transports/chardev.js';
@@ -19,6 +20,7 @@ const PROTOCOLS: Readonly<Record<string, Protocol>> = {
   qga: qgaProtocol,
   xmlrpc: xmlrpcProtocol,
   jsonrpc: jsonrpcProtocol,
+  nova: novaProtocol,
 };
 
 function createTransport(address: ListenAddress, log: Logger): Transport {

@@ -143,3 +143,30 @@ export function jsonrpcErrorShape(error: unknown): JsonRpcErrorShape {
   if (typeof excType === 'string') data.exc_type = excType;
   return { code, message: hostlinkError.message, data: data as JsonRpcErrorShape['data'] };
 }
+
+/** nova-agent: the reply `{"returncode": ..., "message": ...}`, codes as strings. */
+export interface NovaReplyShape {
+  readonly returncode: string;
+  readonly message: string;
+}
+
+/** The original's texts for requests that name no command. */
+export const NOVA_MALFORMED_REQUEST = 'Request is malformed';
+export const NOVA_MISSING_NAME = "Request is missing 'name' key";
+
+/**
+ * nova-agent knows two error codes: "404" for a command it does not have (`No such
+ * agent command 'X'`; a disabled one is also absent to the host, with the reason as
+ * the message) and "500" for everything else, with the error's text. A command may
+ * choose its code with `data.returncode`.
+ */
+export function novaErrorShape(error: unknown, commandName?: string): NovaReplyShape {
+  const hostlinkError = toHostlinkError(error);
+  const own = hostlinkError.data?.returncode;
+  if (typeof own === 'string' && own.length > 0) return { returncode: own, message: hostlinkError.message };
+  if (hostlinkError.errorClass === 'CommandNotFound') {
+    return { returncode: '404', message: commandName === undefined ? hostlinkError.message : `No such agent command '${commandName}'` };
+  }
+  if (hostlinkError.errorClass === 'CommandDisabled') return { returncode: '404', message: hostlinkError.message };
+  return { returncode: '500', message: hostlinkError.message };
+}

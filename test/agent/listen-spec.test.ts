@@ -21,7 +21,7 @@ test('listen specs: mistakes are named', () => {
     ['qga', /expected PROTOCOL:TRANSPORT:ADDRESS/],
     ['qga:unix', /expected PROTOCOL:TRANSPORT:ADDRESS/],
     ['qga:unix:', /the unix address is empty/],
-    ['vt:unix:/x', /unknown protocol "vt" \(known: qga, xmlrpc, jsonrpc\)/],
+    ['vt:unix:/x', /unknown protocol "vt" \(known: qga, xmlrpc, jsonrpc, nova\)/],
     ['qga:vsock:3:1', /unknown transport "vsock"/],
     ['qga:tcp:65536', /port "65536" is not a number from 0 to 65535/],
     ['qga:tcp::80', /the host before ":PORT" is empty/],
