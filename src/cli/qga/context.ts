@@ -108,6 +108,8 @@ export function qgaAction<A extends unknown[]>(
     const command = all[all.length - 1] as Command;
     const args = all.slice(0, -2) as unknown as A;
     let client: QgaClient | undefined;
+    // A closed stdout is reported through the write that hit it (see below), not as a crash.
+    if (!process.stdout.listeners('error').includes(ignoreError)) process.stdout.on('error', ignoreError);
     try {
       const options = globalOptions(command);
       const address = resolveAddress(options);
@@ -118,12 +120,16 @@ export function qgaAction<A extends unknown[]>(
       const code = await action({ client, json: options.json === true, timeoutMs, options: command.opts(), out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`) }, ...args);
       process.exitCode = code ?? EXIT.ok;
     } catch (error) {
-      process.exitCode = reportError(error);
+      // Our reader went away (`hostlink qga cat FILE | head`): stop quietly, as cat does.
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exitCode = EXIT.ok;
+      else process.exitCode = reportError(error);
     } finally {
       await client?.close();
     }
   };
 }
+
+function ignoreError(): void {}
 
 /** Prints one line for `error` on stderr and returns the exit code it stands for. */
 export function reportError(error: unknown): number {

@@ -45,7 +45,7 @@ export function addFileCommands(qga: Command): void {
         const partial = join(dirname(target), `.${basename(target)}.hostlink-part`);
         const hash = createHash('sha256');
         const progress = progressBar(`get ${remote}`);
-        const output = createWriteStream(partial, { flags: 'wx' });
+        const output = createWriteStream(partial);
         let bytes = 0;
         try {
           for await (const chunk of run.client.readFileChunks(remote, { chunkSize: chunkSize(run.options.chunkSize), onProgress: (done, total) => progress.update(done, total) })) {
