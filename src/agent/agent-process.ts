@@ -48,6 +48,7 @@ export async function runAgentProcess(settings: AgentSettings, options: AgentPro
       stateDir: settings.stateDir,
       log,
       policy: { allow: settings.allowRpcs, block: settings.blockRpcs },
+      ...(settings.root !== undefined ? { rootDir: settings.root } : {}),
     });
     pidFile?.write();
   } catch (error) {

@@ -3,7 +3,7 @@
  * with qemu-ga's `-m METHOD -p PATH` turned into a listen spec. Everything is checked
  * here, before anything starts, so a mistake is one clear message and no side effect.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigSection, LoadedConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
@@ -24,6 +24,7 @@ export interface AgentCommandLine extends FleetLinkCommandLine {
   readonly blockRpcs?: readonly string[];
   readonly allowRpcs?: readonly string[];
   readonly fsfreezeHook?: string;
+  readonly root?: string;
 }
 
 export interface AgentSettings {
@@ -39,6 +40,8 @@ export interface AgentSettings {
   readonly blockRpcs: readonly string[];
   readonly allowRpcs: readonly string[];
   readonly fsfreezeHook: string | undefined;
+  /** Root of the system that commands changing it act on (--root); undefined means "/". */
+  readonly root: string | undefined;
   /** The controller to join (--controller, --gid, --nid, --roles), if any. */
   readonly fleet: FleetLinkSettings | undefined;
 }
@@ -108,6 +111,8 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
   const usingDefaultListener = listen.length === 0;
   if (usingDefaultListener) listen = [parseListenSpec(defaultListenSpec())];
 
+  const root = absolute(commandLine.root ?? file.root);
+  if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw usage(`--root ${root} is not a folder`);
   const daemonize = commandLine.daemonize ?? file.daemonize ?? false;
   const givenStateDir = commandLine.stateDir ?? file['state-dir'];
   const givenPidFile = commandLine.pidFile ?? file['pid-file'];
@@ -124,6 +129,7 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
     blockRpcs: [...(commandLine.blockRpcs ?? file['block-rpcs'] ?? [])],
     allowRpcs: [...(commandLine.allowRpcs ?? file['allow-rpcs'] ?? [])],
     fsfreezeHook: commandLine.fsfreezeHook ?? file['fsfreeze-hook'],
+    root,
     fleet: resolveFleetLinkSettings(commandLine, file, fileName),
   };
 }
@@ -141,6 +147,7 @@ export function settingsToConfigSection(settings: AgentSettings): ConfigSection<
   if (settings.pidFile !== undefined) section['pid-file'] = settings.pidFile;
   if (settings.logFile !== undefined) section['log-file'] = settings.logFile;
   if (settings.fsfreezeHook !== undefined) section['fsfreeze-hook'] = settings.fsfreezeHook;
+  if (settings.root !== undefined) section.root = settings.root;
   Object.assign(section, fleetLinkToConfig(settings.fleet));
   return section;
 }

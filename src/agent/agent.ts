@@ -42,9 +42,10 @@ export interface RunningAgent {
 export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir'>): CommandRegistry {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const programs = options.programs ? { programs: options.programs } : {};
+  const root = options.rootDir !== undefined ? { rootDir: options.rootDir } : {};
   return new CommandRegistry()
-    .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs }))
-    .registerAll(novaCommands({ log: options.log, ...programs, ...(options.rootDir !== undefined ? { rootDir: options.rootDir } : {}) }));
+    .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs, ...(options.rootDir !== undefined ? { targetRootDir: options.rootDir } : {}) }))
+    .registerAll(novaCommands({ log: options.log, ...programs, ...root }));
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

@@ -35,12 +35,15 @@ interface RawOptions {
   dumpConf?: boolean;
   fsfreezeHook?: string | true;
   retryPath?: boolean;
+  root?: string;
   controller?: string;
   gid?: string;
   nid?: string;
   roles?: string[];
   controllerToken?: string;
   controllerCa?: string;
+  controllerCert?: string;
+  controllerKey?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -68,12 +71,15 @@ function toCommandLine(raw: RawOptions): AgentCommandLine {
     allowRpcs: joinLists(raw.allowRpcs),
     // -F alone means qemu-ga's default hook script.
     fsfreezeHook: raw.fsfreezeHook === true ? '/etc/qemu/fsfreeze-hook' : raw.fsfreezeHook,
+    root: raw.root,
     controller: raw.controller,
     gid: raw.gid,
     nid: raw.nid,
     roles: raw.roles,
     controllerToken: raw.controllerToken,
     controllerCa: raw.controllerCa,
+    controllerCert: raw.controllerCert,
+    controllerKey: raw.controllerKey,
   };
   for (const key of Object.keys(commandLine)) if (commandLine[key] === undefined) delete commandLine[key];
   return commandLine as AgentCommandLine;
@@ -157,12 +163,15 @@ export function addAgentCommand(program: Command): void {
     .option('-D, --dump-conf', 'print the effective configuration as TOML and exit')
     .option('-F, --fsfreeze-hook [script]', 'accepted for qemu-ga compatibility; not run (a warning is logged)')
     .option('-r, --retry-path', 'accepted for qemu-ga compatibility; a device is always reopened/retried')
+    .option('--root <dir>', 'commands that change the system (passwords, SSH keys, network, injected files) act inside DIR instead of /')
     .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
     .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
     .option('--nid <nid>', 'node id this agent answers to (with --controller)')
     .option('--roles <list>', 'comma-separated roles this agent holds (with --controller)', collect)
     .option('--controller-token <token>', 'token to present to the controller (default $HOSTLINK_AGENT_TOKEN)')
     .option('--controller-ca <file>', 'CA certificate (PEM) to trust for an https:// controller')
+    .option('--controller-cert <file>', 'client certificate (PEM, CN "GID:NID") instead of a token')
+    .option('--controller-key <file>', 'private key (PEM) of --controller-cert')
     .addOption(new Option('--statedir <dir>').hideHelp())
     .addOption(new Option('--pidfile <file>').hideHelp())
     .addOption(new Option('--logfile <file>').hideHelp())

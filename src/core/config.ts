@@ -32,12 +32,15 @@ export const CONFIG_SCHEMA = {
     'block-rpcs': { type: 'string-list', description: 'Command names to disable (a trailing * matches a prefix)' },
     'allow-rpcs': { type: 'string-list', description: 'If set, only these command names are enabled (then block-rpcs applies)' },
     'fsfreeze-hook': { type: 'string', description: 'Accepted for qemu-ga compatibility; not run yet' },
+    root: { type: 'string', description: 'Commands that change the system (passwords, SSH keys, network, injected files) act inside this folder' },
     controller: { type: 'string', description: 'Controller URL to join (http://HOST:PORT, https://, ws://, wss://)' },
     gid: { type: 'integer', description: 'Grid id this agent answers to (with controller)' },
     nid: { type: 'integer', description: 'Node id this agent answers to (with controller)' },
     roles: { type: 'string-list', description: 'Roles this agent holds (with controller)' },
     'controller-token': { type: 'string', description: 'Token the agent presents to the controller' },
     'controller-ca': { type: 'string', description: 'CA certificate (PEM file) to trust for an https:// controller' },
+    'controller-cert': { type: 'string', description: 'Client certificate (PEM file, CN "GID:NID") to present to the controller instead of a token' },
+    'controller-key': { type: 'string', description: 'Private key (PEM file) of controller-cert' },
   },
   qga: {
     socket: {

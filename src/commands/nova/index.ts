@@ -1,6 +1,7 @@
 /**
  * The OpenStack nova-agent command set (Rackspace's Unix guest agent), under the names
- * its hosts send: version, features, keyinit, password, and hostlink's keyinit-x25519.
+ * its hosts send: version, features, keyinit, password, injectfile, and hostlink's
+ * keyinit-x25519.
  * Commands that change the system act under `rootDir` ("/" by default), so
  * `hostlink agent --root DIR` and the tests never touch the machine they run on.
  */
@@ -10,6 +11,7 @@ import type { ProgramLookup } from '../../core/program-lookup.js';
 import { defineCommand, type CommandDefinition } from '../../core/registry.js';
 import { t } from '../../core/schema.js';
 import { setUserPassword } from '../common/user-password.js';
+import { injectFile } from './inject-file.js';
 import { keyCommands } from './key-commands.js';
 import type { KeySessions } from './key-sessions.js';
 
@@ -54,6 +56,15 @@ export function novaCommands(options: NovaCommandOptions): CommandDefinition[] {
       setRootPassword: (secret) => setUserPassword({ rootDir, programs: lookup }, 'root', secret, false),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.legacyPrivateKey ? { legacyPrivateKey: options.legacyPrivateKey } : {}),
+    }),
+    defineCommand({
+      name: 'injectfile',
+      description: 'Write a file: base64 of "PATH,CONTENTS" (mode and owner of an existing file kept)',
+      args: t.struct({ value: t.any() }),
+      handler: async ({ value }) => {
+        await injectFile(rootDir, value, options.log);
+        return '';
+      },
     }),
   ];
   names.push(...commands.map((command) => command.name));

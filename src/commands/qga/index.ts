@@ -23,6 +23,13 @@ export interface QgaCommandOptions {
   readonly programs?: Readonly<Record<string, string>>;
   /** Root of the file system that system facts are read from (/proc, /sys, /etc); "/" by default. */
   readonly rootDir?: string;
+  /**
+   * Root of the files that user-changing commands write (guest-set-user-password and
+   * guest-ssh-*): `hostlink agent --root DIR`. Under a root other than "/" passwords
+   * are written to its /etc/shadow instead of through chpasswd. Unset: SSH keys under
+   * rootDir, passwords through chpasswd.
+   */
+  readonly targetRootDir?: string;
 }
 
 export function qgaCommands(options: QgaCommandOptions): CommandDefinition[] {

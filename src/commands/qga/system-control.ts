@@ -29,7 +29,7 @@ export interface SystemControlSet {
   readonly freezeState: FsFreezeState;
 }
 
-type ControlOptions = Pick<QgaCommandOptions, 'stateDir' | 'programs' | 'rootDir'> & Partial<Pick<QgaCommandOptions, 'log'>>;
+type ControlOptions = Pick<QgaCommandOptions, 'stateDir' | 'programs' | 'rootDir' | 'targetRootDir'> & Partial<Pick<QgaCommandOptions, 'log'>>;
 
 function suspendCommand(programs: SystemPrograms, root: SystemRoot, mode: SuspendMode, description: string): CommandDefinition {
   return defineCommand({
@@ -46,6 +46,10 @@ function suspendCommand(programs: SystemPrograms, root: SystemRoot, mode: Suspen
 export function createSystemControlSet(options: ControlOptions, freezeState = new FsFreezeState(options.stateDir, options.log)): SystemControlSet {
   const programs = new SystemPrograms(options.programs ? { programs: options.programs } : {});
   const root = new SystemRoot(options.rootDir ?? '/');
+  // Where SSH keys and passwords are written (hostlink agent --root); passwords go
+  // through chpasswd unless a target root is given.
+  const target = new SystemRoot(options.targetRootDir ?? options.rootDir ?? '/');
+  const passwordRoot = options.targetRootDir ?? '/';
   const freezer = new FsFreezer(programs, root, freezeState);
 
   const definitions = [
@@ -111,7 +115,7 @@ export function createSystemControlSet(options: ControlOptions, freezeState = ne
       description: "Set a user's password (base64; crypted: already hashed)",
       args: t.struct({ username: t.str(), password: t.str(), crypted: t.bool() }),
       handler: async ({ username, password, crypted }) => {
-        await setUserPassword(programs, username, password, crypted);
+        await setUserPassword(programs, username, password, crypted, passwordRoot);
         return {};
       },
     }),
@@ -127,14 +131,14 @@ export function createSystemControlSet(options: ControlOptions, freezeState = ne
       name: 'guest-ssh-get-authorized-keys',
       description: "A user's SSH authorized keys",
       args: t.struct({ username: t.str() }),
-      handler: ({ username }) => getAuthorizedKeys(root, username),
+      handler: ({ username }) => getAuthorizedKeys(target, username),
     }),
     defineCommand({
       name: 'guest-ssh-add-authorized-keys',
       description: "Add SSH keys to a user's authorized keys (reset: replace them)",
       args: t.struct({ username: t.str(), keys: t.array(t.str()), reset: t.optional(t.bool()) }),
       handler: async ({ username, keys, reset }) => {
-        await addAuthorizedKeys(root, username, keys, reset ?? false);
+        await addAuthorizedKeys(target, username, keys, reset ?? false);
         return {};
       },
     }),
@@ -143,7 +147,7 @@ export function createSystemControlSet(options: ControlOptions, freezeState = ne
       description: "Remove SSH keys from a user's authorized keys",
       args: t.struct({ username: t.str(), keys: t.array(t.str()) }),
       handler: async ({ username, keys }) => {
-        await removeAuthorizedKeys(root, username, keys);
+        await removeAuthorizedKeys(target, username, keys);
         return {};
       },
     }),

@@ -1,0 +1,65 @@
+/**
+ * `hostlink agent --root DIR` as a real process: nova's password and injectfile, QGA's
+ * guest-set-user-password and guest-ssh-add-authorized-keys all act inside DIR, and the
+ * log holds none of the secrets that went by.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sha512Crypt } from '../../src/commands/common/sha512-crypt.js';
+import { legacyAesKey, legacyEncrypt, legacyPublicKey, legacySharedSecret } from '../../src/protocols/nova/legacy-key-exchange.js';
+import { runCli, startAgentCli } from '../agent/agent-cli.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { exchangeLines, makeFakeRoot, novaConversation } from './nova-helpers.js';
+
+function hashOf(rootDir: string, user: string): string {
+  return readFileSync(join(rootDir, 'etc/shadow'), 'utf8').split('\n').find((line) => line.startsWith(`${user}:`))!.split(':')[1]!;
+}
+
+const matches = (hash: string, password: string): boolean => sha512Crypt(password, { salt: hash.split('$')[2]! }) === hash;
+
+test('hostlink agent --root: passwords, SSH keys and injected files land inside the root; no secret in the log', async () => {
+  const temp = makeTempDir('hostlink-agent-root-');
+  const root = makeFakeRoot(temp.path);
+  mkdirSync(join(root, 'root'));
+  const nova = join(temp.path, 'nova.sock');
+  const qga = join(temp.path, 'qga.sock');
+  const agent = await startAgentCli(['--root', root, '-t', join(temp.path, 'state'), '-v', '--listen', `nova:unix:${nova}`, '--listen', `qga:unix:${qga}`]);
+  try {
+    const hostPrivate = 0x1234567890abcdefn;
+    const novaReplies = await novaConversation(nova, [
+      () => ({ name: 'keyinit', value: legacyPublicKey(hostPrivate).toString() }),
+      (keyinit) => {
+        const aes = legacyAesKey(legacySharedSecret(BigInt(keyinit!.message), hostPrivate));
+        return { name: 'password', value: legacyEncrypt(Buffer.from('nova-secret-pw\n'), aes).toString('base64') };
+      },
+      () => ({ name: 'injectfile', value: Buffer.from('/etc/motd,injected-secret-contents').toString('base64') }),
+    ]);
+    assert.deepEqual(novaReplies.slice(1), [{ returncode: '0', message: '' }, { returncode: '0', message: '' }]);
+    assert.ok(matches(hashOf(root, 'root'), 'nova-secret-pw'));
+    assert.equal(readFileSync(join(root, 'etc/motd'), 'utf8'), 'injected-secret-contents');
+
+    const qgaReplies = await exchangeLines(qga, [
+      JSON.stringify({ execute: 'guest-set-user-password', arguments: { username: 'daemon', password: Buffer.from('qga-secret-pw').toString('base64'), crypted: false } }),
+      JSON.stringify({ execute: 'guest-ssh-add-authorized-keys', arguments: { username: 'root', keys: ['ssh-ed25519 AAAAC3Nza test@host'] } }),
+    ]);
+    assert.deepEqual(qgaReplies.map((line) => JSON.parse(line)), [{ return: {} }, { return: {} }]);
+    assert.ok(matches(hashOf(root, 'daemon'), 'qga-secret-pw'));
+    assert.equal(readFileSync(join(root, 'root/.ssh/authorized_keys'), 'utf8'), 'ssh-ed25519 AAAAC3Nza test@host');
+  } finally {
+    assert.equal(await agent.stop(), 0);
+    const log = agent.stderr();
+    assert.match(log, /nova request/, 'debug logging was on');
+    for (const secret of ['nova-secret-pw', 'qga-secret-pw', 'injected-secret-contents', Buffer.from('qga-secret-pw').toString('base64')]) {
+      assert.ok(!log.includes(secret), `the log does not contain ${secret}`);
+    }
+    temp.remove();
+  }
+});
+
+test('hostlink agent --root with a missing folder is a usage error', async () => {
+  const result = await runCli(['agent', '--root', '/nonexistent/hostlink-root', '--listen', 'nova:unix:/tmp/unused-hostlink.sock']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--root \/nonexistent\/hostlink-root is not a folder/);
+});
