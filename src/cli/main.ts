@@ -8,6 +8,7 @@ import { addAgentCommand } from './agent-command.js';
 import { addControllerCommand } from './controller-command.js';
 import { addFleetCommands } from './fleet-commands.js';
 import { addRunCommand } from './run-command.js';
+import { addScheduleCommand } from './schedule-command.js';
 import { addStartCommand } from './start-command.js';
 import { addQgaCommand } from './qga-command.js';
 import { addVtAgentCommand } from './vt-agent-command.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   addStartCommand(program);
   addRunCommand(program);
   addFleetCommands(program);
+  addScheduleCommand(program);
   return program;
 }
 

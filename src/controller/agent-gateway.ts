@@ -6,6 +6,7 @@
  * pings every heartbeat interval drop agents that stopped answering.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../core/logger.js';
@@ -32,6 +33,19 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The agent a verified TLS client certificate names (CN "GID:NID"); undefined without
+ * one, null for a verified certificate that names no agent (the token decides then).
+ */
+export function certificateAgent(request: IncomingMessage): { gid: number; nid: number } | null | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  if (!socket.encrypted || !socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+  const cn = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
+  const match = /^(\d{1,9}):(\d{1,9})$/.exec(cn ?? '');
+  return match ? { gid: Number(match[1]), nid: Number(match[2]) } : null;
 }
 
 function parseId(text: string | undefined): number | undefined {
@@ -75,7 +89,13 @@ export class AgentGateway {
       .split(',')
       .map((role) => role.trim())
       .filter((role) => role !== '');
-    const verdict = auth.agent(bearerToken(header(request, 'authorization')), gid, nid);
+    const certified = certificateAgent(request);
+    // A verified client certificate naming an agent (CN "GID:NID") stands instead of a token.
+    const verdict = !certified
+      ? auth.agent(bearerToken(header(request, 'authorization')), gid, nid)
+      : certified.gid === gid && certified.nid === nid
+        ? ({ ok: true } as const)
+        : ({ ok: false, status: 403, reason: `this certificate belongs to agent ${certified.gid}:${certified.nid}, not ${gid}:${nid}` } as const);
     if (!verdict.ok) {
       log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason: verdict.reason }, 'agent refused');
       return refuse(socket, verdict.status, verdict.reason);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { HostlinkError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { checkCommand } from '../protocols/fleet/command-check.js';
+import { checkCommand, checkRunArgs } from '../protocols/fleet/command-check.js';
 import {
   agentKey,
   ALL_LEVELS,
@@ -22,6 +22,7 @@ import {
   type JobMessage,
   type JobResult,
   type JobState,
+  type RunArgs,
 } from '../protocols/fleet/job-model.js';
 import type { AgentFrame, ControllerFrame } from '../protocols/fleet/link-frames.js';
 import type { AgentAddress, AgentPresence, ControllerStore, StoreEvent } from './stores/store.js';
@@ -315,7 +316,7 @@ export class Controller {
         await this.store.addRunning(session, frame.id);
         return;
       case 'state': {
-        const command = await this.ensureJob(session, frame.id, undefined);
+        const command = await this.ensureJob(session, frame.id, frame.origin);
         if (!command) return;
         await this.store.addRunning(session, frame.id);
         await this.store.putResult({ ...pendingResult(command, session.gid, session.nid, frame.state === 'QUEUED' ? 'QUEUED' : 'RUNNING'), starttime: frame.starttime }, false);
@@ -348,11 +349,17 @@ export class Controller {
   }
 
   /** The job's command; a job the agent started by itself (startup jobs) is recorded first. */
-  private async ensureJob(session: AgentSession, id: string, result: JobResult | undefined): Promise<JobCommand | undefined> {
+  private async ensureJob(session: AgentSession, id: string, origin: { cmd: string; args: RunArgs; tags?: string } | undefined): Promise<JobCommand | undefined> {
     const known = await this.command(id);
     if (known) return known;
-    if (typeof id !== 'string' || id === '') return undefined;
-    const command: JobCommand = { id, gid: session.gid, nid: session.nid, cmd: result?.cmd ?? 'unknown', args: result?.args ?? {}, tags: result?.tags ?? '' };
+    if (typeof id !== 'string' || id === '' || id.length > 200) return undefined;
+    let args: RunArgs = {};
+    try {
+      args = checkRunArgs(origin?.args ?? {});
+    } catch {
+      // recorded without its run arguments
+    }
+    const command: JobCommand = { id, gid: session.gid, nid: session.nid, cmd: typeof origin?.cmd === 'string' ? origin.cmd : 'unknown', args, tags: typeof origin?.tags === 'string' ? origin.tags : '' };
     await this.store.createJob({ command, created: Date.now(), targets: [{ gid: session.gid, nid: session.nid }] }, [pendingResult(command, session.gid, session.nid, 'RUNNING')]);
     this.commands.set(id, command);
     return command;

@@ -12,6 +12,9 @@
  *   POST /v1/jobs/ID/kill
  *   GET  /v1/agents                    agents, online or recently seen
  *   GET  /v1/agents/GID/NID/stats
+ *   GET  /v1/schedules                 recurring commands (cron)
+ *   POST /v1/schedules                 {id, cron, command} (replaces a schedule with that id)
+ *   DELETE /v1/schedules/ID
  *   GET  /v1/health
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +24,7 @@ import { parseLevels } from '../protocols/fleet/command-check.js';
 import { agentKey, isLastResult, type JobMessage } from '../protocols/fleet/job-model.js';
 import { bearerToken, type Authenticator, type ClientRight } from './auth.js';
 import type { Controller } from './controller.js';
+import type { Scheduler } from './scheduler.js';
 import type { ControllerStore } from './stores/store.js';
 
 export interface HttpApiOptions {
@@ -28,6 +32,7 @@ export interface HttpApiOptions {
   readonly store: ControllerStore;
   readonly auth: Authenticator;
   readonly log: Logger;
+  readonly scheduler: Scheduler;
 }
 
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -190,6 +195,22 @@ export class HttpApi {
         const nid = Number(sub);
         if (!Number.isInteger(gid) || !Number.isInteger(nid)) throw new HttpError(400, 'InvalidParameter', 'use /v1/agents/GID/NID/stats');
         return send(response, 200, { stats: await store.readAgentStats(gid, nid) });
+      }
+    }
+    if (resource === 'schedules' && sub === undefined) {
+      const { scheduler } = this.options;
+      if (method === 'GET' && id === undefined) {
+        this.allow(request, 'read');
+        return send(response, 200, { schedules: await scheduler.list() });
+      }
+      if (method === 'POST' && id === undefined) {
+        this.allow(request, 'admin');
+        return send(response, 201, { schedule: await scheduler.add(await readBody(request)) });
+      }
+      if (method === 'DELETE' && id !== undefined) {
+        this.allow(request, 'admin');
+        if (!(await scheduler.remove(id))) throw new HttpError(404, 'CommandNotFound', `no schedule with id ${id}`);
+        return send(response, 200, { id, removed: true });
       }
     }
     throw new HttpError(404, 'CommandNotFound', `no such endpoint: ${method} ${url.pathname}`);

@@ -14,6 +14,7 @@ import { AgentGateway } from './agent-gateway.js';
 import { Authenticator, type TokenTable } from './auth.js';
 import { Controller } from './controller.js';
 import { HttpApi } from './http-api.js';
+import { Scheduler } from './scheduler.js';
 import type { ControllerStore } from './stores/store.js';
 
 export interface ControllerTls {
@@ -74,7 +75,8 @@ export async function startControllerServer(options: ControllerServerOptions): P
     ...(options.queueLimit !== undefined ? { queueLimit: options.queueLimit } : {}),
   });
   const gateway = new AgentGateway({ controller, auth, log, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
-  const api = new HttpApi({ controller, store, auth, log });
+  const scheduler = new Scheduler({ store, controller, log });
+  const api = new HttpApi({ controller, store, auth, log, scheduler });
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, (request, response) => api.handle(request, response))
     : createHttpServer((request, response) => api.handle(request, response));
@@ -98,10 +100,12 @@ export async function startControllerServer(options: ControllerServerOptions): P
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `${options.tls ? 'https' : 'http'}://${urlHost(options.host)}:${port}`;
+  scheduler.start();
   log.info({ url, controller: controller.id, auth: auth.open ? 'none (loopback)' : 'tokens' }, 'controller listening');
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      scheduler.stop();
       await gateway.close();
       await controller.close();
       server.closeAllConnections();

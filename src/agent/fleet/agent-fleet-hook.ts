@@ -28,11 +28,11 @@ export interface FleetHostSettings {
   readonly allowRpcs: readonly string[];
 }
 
-function readCa(path: string): Buffer {
+function readPem(path: string, option: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new HostlinkError('InvalidParameter', `cannot read --controller-ca ${path}: ${(error as Error).message}`);
+    throw new HostlinkError('InvalidParameter', `cannot read ${option} ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -41,7 +41,9 @@ export async function withFleetLink(settings: FleetHostSettings, runAgent: () =>
   if (!fleet || (settings.daemonize && !isDaemonChild())) return runAgent();
   // Checked before anything starts: a bad section is one clear error.
   loadFleetSections(fleet.configFile);
-  const ca = fleet.ca === undefined ? undefined : readCa(fleet.ca);
+  const ca = fleet.ca === undefined ? undefined : readPem(fleet.ca, '--controller-ca');
+  const cert = fleet.cert === undefined ? undefined : readPem(fleet.cert, '--controller-cert');
+  const key = fleet.key === undefined ? undefined : readPem(fleet.key, '--controller-key');
   const logger = createAgentLogger({ file: settings.logFile, verbose: settings.verbose });
   const stateDir = join(settings.stateDir, 'fleet');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -52,6 +54,7 @@ export async function withFleetLink(settings: FleetHostSettings, runAgent: () =>
     roles: fleet.roles,
     ...(fleet.token !== undefined ? { token: fleet.token } : {}),
     ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
     registry: buildAgentRegistry({ stateDir, log: logger.log }),
     policy: { allow: settings.allowRpcs, block: settings.blockRpcs },
     log: logger.log,

@@ -14,6 +14,8 @@ export interface FleetLinkCommandLine {
   readonly roles?: readonly string[];
   readonly controllerToken?: string;
   readonly controllerCa?: string;
+  readonly controllerCert?: string;
+  readonly controllerKey?: string;
 }
 
 export interface FleetLinkFileValues {
@@ -23,6 +25,8 @@ export interface FleetLinkFileValues {
   readonly roles?: readonly string[];
   readonly 'controller-token'?: string;
   readonly 'controller-ca'?: string;
+  readonly 'controller-cert'?: string;
+  readonly 'controller-key'?: string;
 }
 
 export interface FleetLinkSettings {
@@ -33,6 +37,9 @@ export interface FleetLinkSettings {
   readonly token: string | undefined;
   /** Absolute path of a PEM CA file to trust. */
   readonly ca: string | undefined;
+  /** Absolute paths of a client certificate and its key (PEM), instead of a token. */
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
   /** The configuration file ([extensions.*], [startup.*] are read from it, again on restart). */
   readonly configFile: string | undefined;
 }
@@ -75,6 +82,9 @@ export function resolveFleetLinkSettings(
   if (gid === undefined || nid === undefined) throw usage('--controller needs --gid G and --nid N: the grid id and node id this agent answers to');
   const roles = splitRoles(commandLine.roles) ?? splitRoles(file.roles) ?? [];
   const ca = commandLine.controllerCa ?? file['controller-ca'];
+  const cert = commandLine.controllerCert ?? file['controller-cert'];
+  const key = commandLine.controllerKey ?? file['controller-key'];
+  if ((cert === undefined) !== (key === undefined)) throw usage('give --controller-cert and --controller-key together');
   return {
     controller,
     gid,
@@ -82,6 +92,8 @@ export function resolveFleetLinkSettings(
     roles,
     token: commandLine.controllerToken ?? file['controller-token'] ?? env.HOSTLINK_AGENT_TOKEN,
     ca: ca === undefined ? undefined : resolve(ca),
+    cert: cert === undefined ? undefined : resolve(cert),
+    key: key === undefined ? undefined : resolve(key),
     configFile: configFile === undefined ? undefined : resolve(configFile),
   };
 }
@@ -96,5 +108,7 @@ export function fleetLinkToConfig(settings: FleetLinkSettings | undefined): Flee
     roles: [...settings.roles],
     ...(settings.token !== undefined ? { 'controller-token': settings.token } : {}),
     ...(settings.ca !== undefined ? { 'controller-ca': settings.ca } : {}),
+    ...(settings.cert !== undefined ? { 'controller-cert': settings.cert } : {}),
+    ...(settings.key !== undefined ? { 'controller-key': settings.key } : {}),
   };
 }

@@ -75,6 +75,8 @@ class Member implements FleetMember {
   private away: string[] = [];
   private waiters: Array<() => void> = [];
   private restarting = false;
+  /** Jobs this agent started by itself (startup jobs), by id. */
+  private readonly ownJobs = new Map<string, JobCommand>();
 
   constructor(private readonly options: FleetMemberOptions) {
     const { log } = options;
@@ -158,6 +160,7 @@ class Member implements FleetMember {
         tags: 'startup',
         ...(startup.data !== undefined ? { data: startup.data } : {}),
       };
+      this.ownJobs.set(command.id, command);
       this.runner.submit(command);
     }
   }
@@ -192,7 +195,10 @@ class Member implements FleetMember {
 
   private readonly events: JobEvents = {
     accepted: (id) => this.send({ type: 'accepted', id }),
-    state: (id, state, starttime) => this.send({ type: 'state', id, state, starttime }),
+    state: (id, state, starttime) => {
+      const origin = this.ownJobs.get(id);
+      this.send({ type: 'state', id, state, starttime, ...(origin ? { origin: { cmd: origin.cmd, args: origin.args, ...(origin.tags !== undefined ? { tags: origin.tags } : {}) } } : {}) });
+    },
     messages: (id, messages) => this.send({ type: 'messages', id, messages }),
     stats: (id, samples) => this.send({ type: 'stats', id, samples }),
     result: (result, messages) => {

@@ -50,6 +50,15 @@ export interface JobDetails {
   readonly results: readonly JobResult[];
 }
 
+export interface ScheduleInfo {
+  readonly id: string;
+  readonly cron: string;
+  readonly command: Record<string, unknown>;
+  readonly created: number;
+  /** Epoch milliseconds of the next run. */
+  readonly next?: number;
+}
+
 export interface StatsEntry {
   readonly id: string;
   readonly gid: number;
@@ -175,6 +184,34 @@ export class ControllerClient {
 
   async getAgentStats(gid: number, nid: number): Promise<StatsEntry[]> {
     return (await this.get(`v1/agents/${gid}/${nid}/stats`)).stats as StatsEntry[];
+  }
+
+  /**
+   * Runs a command on a cron schedule (5 fields, or 6 with seconds first), kept by the
+   * controller; each run is a job with the id `ID.EPOCHSECONDS`. Replaces a schedule of
+   * the same id.
+   */
+  async schedule(id: string, cron: string, gid: number | null | undefined, nid: number | null | undefined, cmd: string, args: RunArgs = {}, data?: unknown, options: Omit<CommandOptions, 'id'> = {}): Promise<ScheduleInfo> {
+    const command: Record<string, unknown> = { cmd, args };
+    if (gid !== null && gid !== undefined) command.gid = gid;
+    if (nid !== null && nid !== undefined) command.nid = nid;
+    if (options.roles && options.roles.length > 0) command.roles = options.roles;
+    if (options.fanout) command.fanout = true;
+    if (options.tags !== undefined) command.tags = options.tags;
+    const text = dataToString(data);
+    if (text !== undefined) command.data = text;
+    const { status, body } = await requestJson(this.http, 'POST', 'v1/schedules', { id, cron, command });
+    if (status !== 201) throw errorFromBody(status, body);
+    return body.schedule as ScheduleInfo;
+  }
+
+  async getSchedules(): Promise<ScheduleInfo[]> {
+    return (await this.get('v1/schedules')).schedules as ScheduleInfo[];
+  }
+
+  async unschedule(id: string): Promise<void> {
+    const { status, body } = await requestJson(this.http, 'DELETE', `v1/schedules/${encodeURIComponent(id)}`, undefined);
+    if (status !== 200) throw errorFromBody(status, body);
   }
 
   async health(): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@
  * controller stamps it on everything the agent sends.
  */
 import { HostlinkError } from '../../core/errors.js';
-import type { JobCommand, JobMessage, JobResult, JobState } from './job-model.js';
+import type { JobCommand, JobMessage, JobResult, JobState, RunArgs } from './job-model.js';
 
 /** Handshake headers of the agent's WebSocket request. */
 export const LINK_HEADERS = {
@@ -48,7 +48,14 @@ export type ControllerFrame =
 
 export type AgentFrame =
   | { readonly type: 'accepted'; readonly id: string }
-  | { readonly type: 'state'; readonly id: string; readonly state: JobState; readonly starttime: number }
+  | {
+      readonly type: 'state';
+      readonly id: string;
+      readonly state: JobState;
+      readonly starttime: number;
+      /** For a job the agent started by itself (startup jobs): what it is, so the controller can record it. */
+      readonly origin?: { readonly cmd: string; readonly args: RunArgs; readonly tags?: string };
+    }
   | { readonly type: 'messages'; readonly id: string; readonly messages: readonly JobMessage[] }
   | {
       readonly type: 'result';
