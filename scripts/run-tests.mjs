@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node:test through tsx. Node 20 does not expand
 // globs, so the files are listed here; no test files (or no tests run) is a failure.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,6 +24,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+mkdirSync(join(root, 'test-output'), { recursive: true });
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test-output/tap.txt', ...files],
@@ -32,7 +33,6 @@ const result = spawnSync(
 if (result.status !== 0) process.exit(result.status ?? 1);
 
 // Guard against a run that executed nothing: read the TAP summary.
-import { readFileSync } from 'node:fs';
 const tap = readFileSync(join(root, 'test-output/tap.txt'), 'utf8');
 const pass = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
 const fail = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
