@@ -1,7 +1,7 @@
 /**
  * The OpenStack nova-agent command set (Rackspace's Unix guest agent), under the names
- * its hosts send: version, features, keyinit, password, injectfile, and hostlink's
- * keyinit-x25519.
+ * its hosts send: version, features, keyinit, password, injectfile, resetnetwork,
+ * and hostlink's keyinit-x25519.
  * Commands that change the system act under `rootDir` ("/" by default), so
  * `hostlink agent --root DIR` and the tests never touch the machine they run on.
  */
@@ -10,9 +10,13 @@ import type { Logger } from '../../core/logger.js';
 import type { ProgramLookup } from '../../core/program-lookup.js';
 import { defineCommand, type CommandDefinition } from '../../core/registry.js';
 import { t } from '../../core/schema.js';
+import { genericError } from '../../core/errors.js';
 import { setUserPassword } from '../common/user-password.js';
 import { injectFile } from './inject-file.js';
 import { keyCommands } from './key-commands.js';
+import type { RendererName } from './network/network-plan.js';
+import { resetNetwork } from './network/reset-network.js';
+import { networkFromValue, networkFromVmData, type VmDataReader } from './network/vm-data.js';
 import type { KeySessions } from './key-sessions.js';
 
 export interface NovaCommandOptions {
@@ -26,11 +30,27 @@ export interface NovaCommandOptions {
   readonly sessions?: KeySessions;
   /** Fixed keyinit private key (test vectors only). */
   readonly legacyPrivateKey?: () => bigint;
+  /** How resetnetwork writes the network (chosen from what the root holds when unset). */
+  readonly networkRenderer?: RendererName;
+  /** Apply the network after writing it (restart services); default: when rootDir is "/". */
+  readonly applyNetwork?: boolean;
+  /** Opens the guest's XenStore vm-data, where resetnetwork finds the description. */
+  readonly vmData?: () => Promise<VmDataReader & { close?(): Promise<void> | void }>;
 }
 
 export function hostlinkVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+async function readVmData(options: NovaCommandOptions) {
+  if (!options.vmData) throw genericError('resetnetwork: no XenStore to read vm-data from; send the description as the value');
+  const reader = await options.vmData();
+  try {
+    return await networkFromVmData(reader);
+  } finally {
+    await reader.close?.();
+  }
 }
 
 export function novaCommands(options: NovaCommandOptions): CommandDefinition[] {
@@ -63,6 +83,22 @@ export function novaCommands(options: NovaCommandOptions): CommandDefinition[] {
       args: t.struct({ value: t.any() }),
       handler: async ({ value }) => {
         await injectFile(rootDir, value, options.log);
+        return '';
+      },
+    }),
+    defineCommand({
+      name: 'resetnetwork',
+      description: 'Rewrite the network configuration, host name and DNS from vm-data (or from the value) and apply it',
+      args: t.struct({ value: t.optional(t.any()) }),
+      handler: async ({ value }) => {
+        const config = typeof value === 'object' && value !== null && !Array.isArray(value) ? networkFromValue(value as Record<string, unknown>) : await readVmData(options);
+        await resetNetwork(config, {
+          rootDir,
+          log: options.log,
+          programs: lookup,
+          ...(options.networkRenderer ? { renderer: options.networkRenderer } : {}),
+          ...(options.applyNetwork !== undefined ? { apply: options.applyNetwork } : {}),
+        });
         return '';
       },
     }),
