@@ -20,6 +20,8 @@ export interface HostlinkQgaOptions {
   readonly policy?: PolicyOptions;
   /** Paths of the system programs commands run (fakes in tests). */
   readonly programs?: Record<string, string>;
+  /** Where the commands read and change system files (/etc/passwd, homes, /sys); "/" by default. */
+  readonly rootDir?: string;
 }
 
 export interface RunningHostlinkQga extends RunningQgaPeer {
@@ -33,7 +35,12 @@ export async function startHostlinkQga(options: HostlinkQgaOptions = {}): Promis
   mkdirSync(stateDir);
   const log = silentLogger();
   const registry = new CommandRegistry().registerAll(
-    qgaCommands({ stateDir, log, ...(options.programs ? { programs: options.programs } : {}) }),
+    qgaCommands({
+      stateDir,
+      log,
+      ...(options.programs ? { programs: options.programs } : {}),
+      ...(options.rootDir ? { rootDir: options.rootDir } : {}),
+    }),
   );
   const dispatcher = new Dispatcher(registry, new CommandPolicy(options.policy));
   const listener = new Listener(new UnixTransport({ path: socketPath }), qgaProtocol, dispatcher, log);

@@ -34,7 +34,7 @@ export async function startQemuGa(qemuGaPath: string, options: QemuGaOptions = {
   child.once('exit', () => {
     exited = true;
   });
-  for (let i = 0; i < 200 && !existsSync(socketPath); i++) {
+  for (let i = 0; i < 500 && !existsSync(socketPath); i++) {
     if (exited) throw new Error('qemu-ga exited at start; see its log in ' + temp.path);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -47,7 +47,11 @@ export async function startQemuGa(qemuGaPath: string, options: QemuGaOptions = {
       if (!exited) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
+        // qemu-ga 7.2 now and then deadlocks in its SIGTERM handler (stuck in a futex
+        // with SIGTERM blocked); do not let that hang the test run.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
         await gone;
+        clearTimeout(timer);
       }
       temp.remove();
     },
