@@ -1,6 +1,7 @@
 /** Runs `hostlink qga ...` as a real process (through tsx), for the CLI tests. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { hostlinkNodeArgs } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,7 +22,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1', ...options.env };
     delete env.HOSTLINK_QGA_SOCKET;
     if (options.env?.HOSTLINK_QGA_SOCKET) env.HOSTLINK_QGA_SOCKET = options.env.HOSTLINK_QGA_SOCKET;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...hostlinkNodeArgs(), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '../helpers/temp.js';
 import { EXAMPLE_SERVICES, requirePython, runPython } from './vt-helpers.js';
-
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+import { hostlinkNodeArgs } from '../helpers/cli.js';
 
 interface AgentProcess {
   readonly child: ChildProcess;
@@ -20,7 +19,7 @@ interface AgentProcess {
 }
 
 function spawnAgent(args: readonly string[]): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'vt-agent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...hostlinkNodeArgs(), 'vt-agent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
