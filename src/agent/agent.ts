@@ -39,13 +39,16 @@ export interface RunningAgent {
 }
 
 /** The registry every listener of an agent serves; creates the state folder if missing. */
-export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir'>): CommandRegistry {
+export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir'> & { readonly listen?: readonly ListenSpec[] }): CommandRegistry {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const programs = options.programs ? { programs: options.programs } : {};
   const root = options.rootDir !== undefined ? { rootDir: options.rootDir } : {};
+  // resetnetwork reads vm-data from the XenStore a nova:xenstore listener uses.
+  const xenstore = options.listen?.find((spec) => spec.address.transport === 'xenstore')?.address;
+  const vmData = xenstore && 'path' in xenstore ? { xenstorePath: xenstore.path } : {};
   return new CommandRegistry()
     .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs, ...(options.rootDir !== undefined ? { targetRootDir: options.rootDir } : {}) }))
-    .registerAll(novaCommands({ log: options.log, ...programs, ...root }));
+    .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData }));
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

@@ -10,7 +10,8 @@ export type ListenAddress =
   | { readonly transport: 'unix'; readonly path: string }
   | { readonly transport: 'tcp'; readonly host: string; readonly port: number }
   | { readonly transport: 'http'; readonly host: string; readonly port: number }
-  | { readonly transport: 'chardev'; readonly path: string };
+  | { readonly transport: 'chardev'; readonly path: string }
+  | { readonly transport: 'xenstore'; readonly path: string };
 
 export interface ListenSpec {
   /** The spec as written, for messages. */
@@ -20,7 +21,10 @@ export interface ListenSpec {
 }
 
 export const KNOWN_PROTOCOLS = ['qga', 'xmlrpc', 'jsonrpc', 'nova'] as const;
-export const KNOWN_TRANSPORTS = ['unix', 'tcp', 'chardev', 'http'] as const;
+export const KNOWN_TRANSPORTS = ['unix', 'tcp', 'chardev', 'http', 'xenstore'] as const;
+
+/** `nova:xenstore` alone: the guest's xenbus device. */
+export const DEFAULT_XENSTORE_PATH = '/dev/xen/xenbus';
 
 const EXAMPLES = 'qga:unix:/run/hostlink/qga.sock, qga:tcp:127.0.0.1:4444, qga:chardev:/dev/virtio-ports/org.qemu.guest_agent.0';
 
@@ -50,6 +54,7 @@ function parseTcpAddress(text: string, address: string): ListenAddress {
  * that leaves its starting folder still finds them.
  */
 export function parseListenSpec(text: string): ListenSpec {
+  if (/^[^:]+:xenstore$/.test(text)) return parseListenSpec(`${text}:${DEFAULT_XENSTORE_PATH}`);
   const first = text.indexOf(':');
   const second = first < 0 ? -1 : text.indexOf(':', first + 1);
   if (first < 0 || second < 0) {
@@ -70,6 +75,8 @@ export function parseListenSpec(text: string): ListenSpec {
       return { text, protocol, address: { transport, path: resolve(address) } };
     case 'chardev':
       return { text, protocol, address: { transport, path: resolve(address) } };
+    case 'xenstore':
+      return { text, protocol, address: { transport, path: resolve(address) } };
     case 'http': {
       const { host, port } = parseTcpAddress(text, address) as { host: string; port: number };
       return { text, protocol, address: { transport, host, port } };
@@ -85,6 +92,7 @@ export function formatListenSpec(spec: ListenSpec): string {
   switch (address.transport) {
     case 'unix':
     case 'chardev':
+    case 'xenstore':
       return `${spec.protocol}:${address.transport}:${address.path}`;
     case 'tcp':
     case 'http': {

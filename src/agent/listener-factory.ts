@@ -14,6 +14,7 @@ import { ChardevTransport } from '../transports/chardev.js';
 import { HttpTransport } from '../transports/http.js';
 import { TcpTransport } from '../transports/tcp.js';
 import { UnixTransport } from '../transports/unix.js';
+import { XenstoreTransport } from '../transports/xenstore.js';
 import type { ListenAddress, ListenSpec } from './listen-spec.js';
 
 const PROTOCOLS: Readonly<Record<string, Protocol>> = {
@@ -33,6 +34,8 @@ function createTransport(address: ListenAddress, log: Logger): Transport {
       return new ChardevTransport({ path: address.path, log });
     case 'http':
       return new HttpTransport({ host: address.host, port: address.port });
+    case 'xenstore':
+      return new XenstoreTransport({ path: address.path, log });
   }
 }
 

@@ -10,6 +10,8 @@ import { makeFakeRoot, novaExchange } from './nova-helpers.js';
 
 test('nova listen specs parse; the agent serves nova and QGA commands over nova:unix', async () => {
   assert.equal(formatListenSpec(parseListenSpec('nova:tcp:4000')), 'nova:tcp:127.0.0.1:4000');
+  assert.deepEqual(parseListenSpec('nova:xenstore').address, { transport: 'xenstore', path: '/dev/xen/xenbus' });
+  assert.equal(formatListenSpec(parseListenSpec('nova:xenstore:/var/run/xenstored/socket')), 'nova:xenstore:/var/run/xenstored/socket');
   const temp = makeTempDir('hostlink-nova-listen-');
   const socket = join(temp.path, 'nova.sock');
   const agent = await startAgent({ listen: [parseListenSpec(`nova:unix:${socket}`)], stateDir: join(temp.path, 'state'), log: silentLogger(), rootDir: makeFakeRoot(temp.path) });

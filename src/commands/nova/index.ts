@@ -17,6 +17,7 @@ import { keyCommands } from './key-commands.js';
 import type { RendererName } from './network/network-plan.js';
 import { resetNetwork } from './network/reset-network.js';
 import { networkFromValue, networkFromVmData, type VmDataReader } from './network/vm-data.js';
+import { openXenstoreVmData } from './network/xenstore-vm-data.js';
 import type { KeySessions } from './key-sessions.js';
 
 export interface NovaCommandOptions {
@@ -36,6 +37,8 @@ export interface NovaCommandOptions {
   readonly applyNetwork?: boolean;
   /** Opens the guest's XenStore vm-data, where resetnetwork finds the description. */
   readonly vmData?: () => Promise<VmDataReader & { close?(): Promise<void> | void }>;
+  /** The XenStore (xenbus device or xenstored socket) to read vm-data from, when vmData is unset. */
+  readonly xenstorePath?: string;
 }
 
 export function hostlinkVersion(): string {
@@ -44,8 +47,11 @@ export function hostlinkVersion(): string {
 }
 
 async function readVmData(options: NovaCommandOptions) {
-  if (!options.vmData) throw genericError('resetnetwork: no XenStore to read vm-data from; send the description as the value');
-  const reader = await options.vmData();
+  const open = options.vmData ?? (options.xenstorePath !== undefined ? () => openXenstoreVmData(options.xenstorePath!) : undefined);
+  if (!open) throw genericError('resetnetwork: no XenStore to read vm-data from; send the description as the value');
+  const reader = await open().catch((error: unknown) => {
+    throw genericError(`resetnetwork: cannot open the XenStore: ${(error as Error).message}`);
+  });
   try {
     return await networkFromVmData(reader);
   } finally {
