@@ -4,11 +4,35 @@
  * newline-delimited JSON on Unix sockets and TCP (a stream protocol). Batches,
  * notifications, the standard error codes, and the error's class in `error.data.class`.
  */
+import type { Dispatcher } from '../../core/dispatcher.js';
 import type { MessageProtocol, StreamProtocol } from '../../core/listener.js';
 import { answerJsonRpcText } from './jsonrpc-request.js';
-import { DEFAULT_MAX_LINE, JsonRpcStreamSession } from './jsonrpc-stream-session.js';
+import { LineSession, type LineCallInfo } from '../line-session.js';
 
 const JSON_CONTENT_TYPE = 'application/json';
+/** Longest request line accepted on a stream (bytes). */
+export const DEFAULT_MAX_LINE = 16 * 1024 * 1024;
+/** Requests of one stream connection answered at once (answers carry their ids, any order). */
+export const MAX_IN_FLIGHT = 32;
+const JSONRPC_INTERNAL_ERROR = -32603;
+
+/** One answer line; handler errors are already responses, this catches the unexpected. */
+async function answerLine(text: string, dispatcher: Dispatcher, info: LineCallInfo): Promise<string | null> {
+  try {
+    return await answerJsonRpcText(text, dispatcher, info);
+  } catch (error) {
+    info.log.error({ err: error instanceof Error ? error.message : String(error) }, 'json-rpc session failure');
+    return JSON.stringify({ jsonrpc: '2.0', error: { code: JSONRPC_INTERNAL_ERROR, message: 'Internal error', data: { class: 'GenericError' } }, id: null });
+  }
+}
+
+function tooLongAnswer(maxLine: number): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    error: { code: -32600, message: `Invalid Request: a request line is longer than ${maxLine} bytes`, data: { class: 'ProtocolError' } },
+    id: null,
+  });
+}
 const NEVER_ABORTED = new AbortController().signal;
 
 /** application/json, application/json-rpc, application/jsonrequest, anything +json. */
@@ -37,7 +61,8 @@ export function createJsonRpcStreamProtocol(options: JsonRpcStreamOptions = {}):
   return {
     name: 'jsonrpc',
     serve(connection, dispatcher, log) {
-      new JsonRpcStreamSession(connection, dispatcher, log, maxLine).start();
+      const answer = (text: string, info: LineCallInfo): Promise<string | null> => answerLine(text, dispatcher, info);
+      new LineSession(connection, { maxLine, concurrency: MAX_IN_FLIGHT, maxQueued: MAX_IN_FLIGHT, answer, tooLongAnswer }, log).start();
     },
   };
 }
