@@ -5,6 +5,7 @@
  * signals, daemon): see agent-process.ts; tests and library users call startAgent().
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { novaCommands } from '../commands/nova/index.js';
 import { qgaCommands } from '../commands/qga/index.js';
 import { Dispatcher } from '../core/dispatcher.js';
@@ -48,7 +49,7 @@ export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log
   const vmData = xenstore && 'path' in xenstore ? { xenstorePath: xenstore.path } : {};
   return new CommandRegistry()
     .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs, ...(options.rootDir !== undefined ? { targetRootDir: options.rootDir } : {}) }))
-    .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData }));
+    .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData, agentUpdate: { workDir: join(options.stateDir, 'nova-agentupdate') } }));
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

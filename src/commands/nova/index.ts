@@ -1,7 +1,7 @@
 /**
  * The OpenStack nova-agent command set (Rackspace's Unix guest agent), under the names
  * its hosts send: version, features, keyinit, password, injectfile, resetnetwork,
- * and hostlink's keyinit-x25519.
+ * agentupdate, kmsactivate, and hostlink's keyinit-x25519.
  * Commands that change the system act under `rootDir` ("/" by default), so
  * `hostlink agent --root DIR` and the tests never touch the machine they run on.
  */
@@ -10,8 +10,9 @@ import type { Logger } from '../../core/logger.js';
 import type { ProgramLookup } from '../../core/program-lookup.js';
 import { defineCommand, type CommandDefinition } from '../../core/registry.js';
 import { t } from '../../core/schema.js';
-import { genericError } from '../../core/errors.js';
+import { genericError, HostlinkError } from '../../core/errors.js';
 import { setUserPassword } from '../common/user-password.js';
+import { agentUpdate, type AgentUpdateOptions } from './agent-update/agent-update.js';
 import { injectFile } from './inject-file.js';
 import { keyCommands } from './key-commands.js';
 import type { RendererName } from './network/network-plan.js';
@@ -39,6 +40,8 @@ export interface NovaCommandOptions {
   readonly vmData?: () => Promise<VmDataReader & { close?(): Promise<void> | void }>;
   /** The XenStore (xenbus device or xenstored socket) to read vm-data from, when vmData is unset. */
   readonly xenstorePath?: string;
+  /** agentupdate settings: work folder, http allowed, CA, what to do once installed. */
+  readonly agentUpdate?: Omit<AgentUpdateOptions, 'log' | 'programs'>;
 }
 
 export function hostlinkVersion(): string {
@@ -106,6 +109,24 @@ export function novaCommands(options: NovaCommandOptions): CommandDefinition[] {
           ...(options.applyNetwork !== undefined ? { apply: options.applyNetwork } : {}),
         });
         return '';
+      },
+    }),
+    defineCommand({
+      name: 'agentupdate',
+      description: 'Download, check (MD5, SHA-256) and install an agent update: "URL,MD5" or {url, md5sum, sha256}',
+      args: t.struct({ value: t.any() }),
+      handler: async ({ value }) => {
+        await agentUpdate(value, { ...options.agentUpdate, log: options.log, programs: lookup });
+        return '';
+      },
+    }),
+    defineCommand({
+      name: 'kmsactivate',
+      description: 'Red Hat Network registration (not supported by hostlink)',
+      args: t.struct({ value: t.optional(t.any()) }),
+      // The value may carry an activation key: it is never looked at nor logged.
+      handler: () => {
+        throw new HostlinkError('NotSupported', 'not supported');
       },
     }),
   ];
