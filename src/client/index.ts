@@ -1,2 +1,3 @@
 // Clients hostlink offers as a library.
 export * from './qga/index.js';
+export * from './controller/index.js';

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../core/logger.js';
-import { LINK_HEADERS, parseAgentFrame } from '../protocols/fleet/link-frames.js';
+import { encodeFrames, LINK_HEADERS, parseAgentFrames, type AgentFrame, type ControllerFrame } from '../protocols/fleet/link-frames.js';
 import { bearerToken, type Authenticator } from './auth.js';
 import type { AgentSession, Controller } from './controller.js';
 
@@ -23,6 +23,8 @@ export interface AgentGatewayOptions {
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 409: 'Conflict', 503: 'Service Unavailable' };
+
+const ACK_DELAY_MS = 25;
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const safeReason = reason.replace(/[^\x20-\x7e]/g, '?');
@@ -112,6 +114,23 @@ export class AgentGateway {
     const { controller, log } = this.options;
     this.sockets.add(ws);
     this.alive.set(ws, 0);
+    // Frames sent in one turn of the event loop go out as one message. Acknowledgements
+    // may wait a little (ACK_DELAY_MS) to ride along: an agent only needs them to forget
+    // results, so fewer writes under load cost nothing.
+    let outgoing: ControllerFrame[] = [];
+    let acks: number[] = [];
+    let ackTimer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      if (ackTimer) clearTimeout(ackTimer);
+      ackTimer = undefined;
+      const frames = outgoing;
+      outgoing = [];
+      if (acks.length > 0) {
+        frames.push({ type: 'ack', seqs: acks });
+        acks = [];
+      }
+      if (ws.readyState === ws.OPEN && frames.length > 0) ws.send(encodeFrames(frames));
+    };
     const session: AgentSession = {
       gid: identity.gid,
       nid: identity.nid,
@@ -120,7 +139,12 @@ export class AgentGateway {
       ...(identity.hostname !== undefined ? { hostname: identity.hostname } : {}),
       ...(identity.version !== undefined ? { version: identity.version } : {}),
       send: (frame) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+        if (frame.type === 'ack') {
+          acks.push(...frame.seqs);
+          if (outgoing.length === 0) ackTimer ??= setTimeout(flush, ACK_DELAY_MS);
+          return;
+        }
+        if (outgoing.push(frame) === 1) setImmediate(flush);
       },
       close: (code, reason) => ws.close(code, reason),
     };
@@ -132,17 +156,20 @@ export class AgentGateway {
     ws.on('message', (data, isBinary) => {
       this.alive.set(ws, 0);
       if (isBinary) return;
-      let frame;
+      let frames: AgentFrame[];
       try {
-        frame = parseAgentFrame(data.toString());
+        frames = parseAgentFrames(data.toString());
       } catch (error) {
         log.warn({ agent: `${identity.gid}:${identity.nid}`, err: (error as Error).message }, 'bad frame from agent');
         return;
       }
-      void ready.then(() => controller.handleFrame(session, frame));
+      void ready.then(() => {
+        for (const frame of frames) void controller.handleFrame(session, frame);
+      });
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
+      if (ackTimer) clearTimeout(ackTimer);
       this.sockets.delete(ws);
       void ready
         .then(() => controller.detach(session))

@@ -120,9 +120,28 @@ export class Controller {
   // --- clients -------------------------------------------------------------------
 
   async submit(input: unknown): Promise<SubmitOutcome> {
-    const command = checkCommand(input);
+    return this.submitChecked(checkCommand(input), undefined);
+  }
+
+  /** Several commands in one call: all are checked first (none is queued if one is bad). */
+  async submitMany(inputs: readonly unknown[]): Promise<SubmitOutcome[]> {
+    const commands = inputs.map((input, index) => {
+      try {
+        return checkCommand(input);
+      } catch (error) {
+        throw invalidRequest(`jobs[${index}]: ${(error as Error).message}`);
+      }
+    });
+    // Role targets are resolved against one look at the agents for the whole batch.
+    const agents = commands.some((command) => command.nid === undefined) ? await this.store.listAgents() : undefined;
+    const outcomes: SubmitOutcome[] = [];
+    for (const command of commands) outcomes.push(await this.submitChecked(command, agents));
+    return outcomes;
+  }
+
+  private async submitChecked(command: JobCommand, agents: readonly AgentInfo[] | undefined): Promise<SubmitOutcome> {
     const now = Date.now();
-    const targets = await this.resolveTargets(command);
+    const targets = await this.resolveTargets(command, agents);
     if (targets.length === 0) {
       const gid = command.gid ?? 0;
       const nid = command.nid ?? 0;
@@ -139,13 +158,13 @@ export class Controller {
     return { id: command.id, targets: addresses };
   }
 
-  private async resolveTargets(command: JobCommand): Promise<AgentInfo[]> {
+  private async resolveTargets(command: JobCommand, agents: readonly AgentInfo[] | undefined): Promise<AgentInfo[]> {
     if (command.gid !== undefined && command.nid !== undefined) {
       const agent = await this.store.getAgent({ gid: command.gid, nid: command.nid });
       // A known agent that is away gets the job when it is back (within offlineWaitMs).
       return agent ? [agent] : [];
     }
-    const matching = matchingAgents(command, await this.store.listAgents());
+    const matching = matchingAgents(command, agents ?? (await this.store.listAgents()));
     return command.fanout ? matching : pickOne(matching);
   }
 

@@ -2,7 +2,8 @@
  * The controller's REST API for clients (JSON in, JSON out; errors as
  * `{"error": {"class", "message"}}`):
  *
- *   POST /v1/jobs                      submit a command -> {id, targets}
+ *   POST /v1/jobs                      submit a command -> {id, targets}; an array of
+ *                                      commands -> {jobs: [{id, targets}, ...]}
  *   GET  /v1/jobs?limit=N              recent jobs, newest first
  *   GET  /v1/jobs/ID                   the command and every target's latest result
  *   GET  /v1/jobs/ID/results?after=N&wait=MS   completed results in completion order
@@ -37,6 +38,7 @@ export interface HttpApiOptions {
 
 const BODY_LIMIT = 16 * 1024 * 1024;
 const MAX_WAIT_MS = 60_000;
+const MAX_BATCH = 10_000;
 
 const STATUS_OF: Partial<Record<string, number>> = { InvalidParameter: 400, ProtocolError: 400, CommandNotFound: 404, PermissionDenied: 403, NotSupported: 501 };
 
@@ -132,7 +134,12 @@ export class HttpApi {
       if (id === undefined) {
         if (method === 'POST') {
           this.allow(request, 'run');
-          const outcome = await controller.submit(await readBody(request));
+          const body = await readBody(request);
+          if (Array.isArray(body)) {
+            if (body.length > MAX_BATCH) throw new HttpError(400, 'InvalidParameter', `at most ${MAX_BATCH} commands per request`);
+            return send(response, 201, { jobs: await controller.submitMany(body) });
+          }
+          const outcome = await controller.submit(body);
           if (outcome.state === 'DUPLICATE_ID') {
             return send(response, 409, { id: outcome.id, state: 'DUPLICATE_ID', error: { class: 'InvalidParameter', message: `a job with id ${outcome.id} exists` } });
           }
@@ -281,11 +288,18 @@ export class HttpApi {
     response.on('close', cleanup);
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
     const stored = after === 0 ? await store.readMessages(id, { limit: 1000 }) : [];
-    const seen = new Set(stored.map(messageKey));
+    // Messages that arrived while the stored ones were read may be among them: count, not just compare.
+    const seen = new Map<string, number>();
+    for (const message of stored) seen.set(messageKey(message), (seen.get(messageKey(message)) ?? 0) + 1);
     for (const message of stored) write({ type: 'message', ...message });
     const live = pending;
     pending = undefined;
-    for (const message of live) if (!seen.has(messageKey(message))) write({ type: 'message', ...message });
+    for (const message of live) {
+      const key = messageKey(message);
+      const count = seen.get(key) ?? 0;
+      if (count > 0) seen.set(key, count - 1);
+      else write({ type: 'message', ...message });
+    }
     await readResults();
   }
 }

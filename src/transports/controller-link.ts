@@ -131,6 +131,7 @@ export class ControllerLink {
         this.open = false;
         this.stopHeartbeat();
       }
+      if (this.stopped) return;
       const why = refusal ?? `closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`;
       if (wasOpen) options.log.warn({ controller: options.url, why }, 'connection to the controller lost');
       else options.log.warn({ controller: options.url, why }, 'cannot connect to the controller');

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Fleet, runCli, waitFor, type ControllerProc } from './fleet-helpers.js';
+import { ControllerClient } from '../../src/client/controller/index.js';
+import { Fleet, freePort, runCli, waitFor, type ControllerProc } from './fleet-helpers.js';
 
 const fleet = new Fleet();
 let controller: ControllerProc;
@@ -87,4 +88,15 @@ test('run --no-wait, then kill', async () => {
   assert.equal(kill.status, 0);
   assert.match(kill.stdout, /kill sent for job .* on 1 agent/);
   await waitFor('KILLED', async () => ((await controller.client.getJob(id)).results[0]?.state === 'KILLED' ? true : undefined));
+});
+
+test('hostlink start: a controller and a local agent in one process, and how to use them', async () => {
+  const port = await freePort();
+  const start = fleet.start(['--listen', `127.0.0.1:${port}`]);
+  await waitFor('the instructions', () => (/Ctrl-C stops/.test(start.output()) ? true : undefined));
+  assert.match(start.output(), new RegExp(`controller on http://127\\.0\\.0\\.1:${port} \\(memory store\\), agent 1:1 connected`));
+  assert.match(start.output(), /hostlink run -g 1 -n 1 -- uname -a/);
+  const client = new ControllerClient({ url: `http://127.0.0.1:${port}` });
+  assert.equal(await client.ping(1, 1), 'pong');
+  assert.equal(await start.stop('SIGTERM'), 0);
 });

@@ -117,6 +117,13 @@ export class Fleet {
     });
   }
 
+  /** Starts `hostlink start ARGS` (controller and local agent in one process). */
+  start(args: readonly string[]): Proc {
+    const proc = track(spawnCli(['start', ...args]));
+    this.procs.push(proc);
+    return proc;
+  }
+
   /** Starts redis-server on a free port in the temp folder. */
   async redis(path: string): Promise<{ url: string; port: number; proc: Proc }> {
     const port = await freePort();

@@ -76,3 +76,18 @@ test('results come in completion order: the slow agent comes last, while it is s
   assert.equal(await handle.getNextResult(1), undefined);
   assert.equal(handle.done, true);
 });
+
+test('many commands in one request: all checked first, each its own job', async () => {
+  const handles = await controller.client.submitMany([
+    { gid: 1, nid: 2, cmd: 'ping' },
+    { roles: ['db'], fanout: true, cmd: 'execute', args: { name: 'echo', args: ['batched'] } },
+  ]);
+  assert.equal(handles.length, 2);
+  assert.deepEqual(agents(await handles[0]!.getAllResults(20)), ['1:2']);
+  const echoed = await handles[1]!.getAllResults(20);
+  assert.deepEqual(agents(echoed), ['1:1', '2:1']);
+  assert.ok(echoed.every((result) => result.streams[0] === 'batched\n'));
+  const before = (await controller.client.getJobs(1000)).length;
+  await assert.rejects(controller.client.submitMany([{ gid: 1, nid: 1, cmd: 'ping' }, { gid: 1, cmd: '' }]), /jobs\[1\]: Parameter 'cmd' is empty/);
+  assert.equal((await controller.client.getJobs(1000)).length, before, 'nothing was queued');
+});

@@ -17,7 +17,7 @@ import { CommandPolicy, type PolicyOptions } from '../../core/policy.js';
 import { CommandRegistry } from '../../core/registry.js';
 import { checkRunArgs } from '../../protocols/fleet/command-check.js';
 import type { JobCommand } from '../../protocols/fleet/job-model.js';
-import { LINK_HEADERS, LINK_PATH, parseControllerFrame, type AgentFrame, type ControllerFrame } from '../../protocols/fleet/link-frames.js';
+import { LINK_HEADERS, LINK_PATH, parseControllerFrames, type AgentFrame, type ControllerFrame } from '../../protocols/fleet/link-frames.js';
 import { ControllerLink } from '../../transports/controller-link.js';
 import type { FleetSections } from './fleet-config.js';
 import { JobRunner, type JobEvents } from './job-runner.js';
@@ -205,14 +205,29 @@ class Member implements FleetMember {
       const seq = ++this.seq;
       const frame = JSON.stringify({ type: 'result', seq, result, ...(messages.length > 0 ? { messages } : {}) } satisfies AgentFrame);
       this.outbox.set(seq, frame);
-      this.link.send(frame);
+      this.queue(frame, true);
     },
   };
 
   private send(frame: AgentFrame): void {
-    const text = JSON.stringify(frame);
-    if (this.link.send(text)) return;
-    this.away.push(text);
+    this.queue(JSON.stringify(frame), false);
+  }
+
+  /** Frames of one turn of the event loop go out as one message. */
+  private pending: Array<{ text: string; inOutbox: boolean }> = [];
+
+  private queue(text: string, inOutbox: boolean): void {
+    if (this.pending.push({ text, inOutbox }) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = [];
+    if (pending.length === 0) return;
+    const message = pending.length === 1 ? pending[0]!.text : `[${pending.map((entry) => entry.text).join(',')}]`;
+    if (this.link.send(message)) return;
+    // Results wait in the outbox; the rest is kept (up to a limit) for the reconnect.
+    for (const entry of pending) if (!entry.inOutbox) this.away.push(entry.text);
     if (this.away.length > AWAY_FRAME_LIMIT) this.away.splice(0, this.away.length - AWAY_FRAME_LIMIT);
   }
 
@@ -231,13 +246,17 @@ class Member implements FleetMember {
   }
 
   private onMessage(text: string): void {
-    let frame: ControllerFrame;
+    let frames: ControllerFrame[];
     try {
-      frame = parseControllerFrame(text);
+      frames = parseControllerFrames(text);
     } catch (error) {
       this.options.log.warn({ err: (error as Error).message }, 'ignoring a bad frame from the controller');
       return;
     }
+    for (const frame of frames) this.onFrame(frame);
+  }
+
+  private onFrame(frame: ControllerFrame): void {
     switch (frame.type) {
       case 'welcome':
         this.options.log.debug({ controller: frame.controller }, 'controller says welcome');

@@ -104,6 +104,23 @@ export class ControllerClient {
     return new CommandHandle(this.http, String(answer.id), (answer.targets ?? []) as AgentAddress[], args);
   }
 
+  /**
+   * Sends many commands in one request (all are checked first: a bad one refuses the
+   * lot). Each entry is a command object: {gid, nid, roles, fanout, cmd, args, data, id, tags}.
+   */
+  async submitMany(commands: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<CommandHandle[]> {
+    const body = commands.map((command) => {
+      const text = dataToString(command.data);
+      const { data: _data, ...rest } = command;
+      return text === undefined ? rest : { ...rest, data: text };
+    });
+    const { status, body: answer } = await requestJson(this.http, 'POST', 'v1/jobs', body);
+    if (status !== 201) throw errorFromBody(status, answer);
+    return ((answer.jobs ?? []) as Array<{ id: string; state?: string; targets: AgentAddress[] }>).map(
+      (outcome, index) => new CommandHandle(this.http, outcome.id, outcome.targets, (commands[index]?.args ?? {}) as RunArgs, outcome.state === 'DUPLICATE_ID'),
+    );
+  }
+
   /** Runs a program on agents: `executable` with `cmdargs` (argv, no shell), data on stdin. */
   execute(gid: number | null | undefined, nid: number | null | undefined, executable: string, cmdargs: readonly string[] = [], args: RunArgs = {}, data?: string, id?: string, options: CommandOptions = {}): Promise<CommandHandle> {
     return this.cmd(gid, nid, 'execute', { ...args, name: executable, args: [...cmdargs] }, data, id, options);

@@ -1,0 +1,284 @@
+/**
+ * Controller benchmark: one `hostlink controller` process (memory store, then Redis) and
+ * N simulated agents (real WebSocket connections, several thousand per process, see
+ * controller-sim-agents.ts) on this machine. Prints, per store:
+ *
+ *   - the controller's memory with N agents connected (resident set, peak);
+ *   - fan-out: one `ping` to every agent (roles ["*"], fanout), time until the client
+ *     has every result (long-polling /v1/jobs/ID/results, as ControllerClient does);
+ *   - jobs per second: M single-agent `ping` jobs submitted over HTTP by C concurrent
+ *     requests, until the controller has acknowledged every result.
+ *
+ *   npx tsx bench/controller.ts                        10,000 agents, both stores
+ *   npx tsx bench/controller.ts --agents 2000 --jobs 10000 --store memory
+ *   npx tsx bench/controller.ts --json
+ *
+ * Targets (issue 5): 10,000 agents under 1 GiB; fan-out to 10,000 in under 2 s;
+ * 5,000 jobs/s (memory) and 2,000 jobs/s (Redis).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+function option(name: string, fallback: string): string {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 && argv[index + 1] !== undefined ? argv[index + 1]! : fallback;
+}
+const AGENTS = Number(option('agents', '10000'));
+const PER_PROCESS = Number(option('per-process', '2500'));
+const JOBS = Number(option('jobs', '20000'));
+const CONCURRENCY = Number(option('concurrency', '64'));
+const BATCH = Number(option('batch', '100'));
+const BATCH_CONCURRENCY = Number(option('batch-concurrency', '4'));
+const FANOUT_ROUNDS = Number(option('fanout-rounds', '3'));
+const STORES = option('store', 'both') === 'both' ? ['memory', 'redis'] : [option('store', 'memory')];
+const AS_JSON = argv.includes('--json');
+
+interface Figures {
+  store: string;
+  agents: number;
+  connectSeconds: number;
+  rssMiB: number;
+  peakMiB: number;
+  fanoutSeconds: number[];
+  jobs: number;
+  jobsPerSecond: number;
+  batchedJobsPerSecond: number;
+}
+
+const temp = mkdtempSync(join(tmpdir(), 'hostlink-bench-controller-'));
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) {
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}): ${output}`)));
+  });
+}
+
+async function startRedis(): Promise<string> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', temp, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  await waitForOutput(child, /Ready to accept connections/, 'redis-server');
+  return `redis://127.0.0.1:${port}`;
+}
+
+async function startController(redis: string | undefined): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const args = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', 'src/cli/main.ts', 'controller', '--listen', `127.0.0.1:${port}`, '--heartbeat', '60', '--log-file', join(temp, `controller-${port}.log`)];
+  if (redis) args.push('--redis', redis);
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const match = await waitForOutput(child, /listening on (\S+)/, 'hostlink controller');
+  return { url: match[1]!, child };
+}
+
+function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+}
+
+interface Sim {
+  readonly child: ChildProcess;
+  ask(): Promise<{ connected: number; acked: number; failures: number }>;
+}
+
+async function startSims(url: string): Promise<Sim[]> {
+  const sims: Sim[] = [];
+  const ready: Promise<void>[] = [];
+  for (let first = 1; first <= AGENTS; first += PER_PROCESS) {
+    const count = Math.min(PER_PROCESS, AGENTS - first + 1);
+    const child = fork(join(ROOT, 'bench/controller-sim-agents.ts'), [url, '1', String(first), String(count)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    ready.push(
+      new Promise((resolve, reject) => {
+        child.once('message', (message: { type: string; failures: number }) => (message.failures > 0 ? reject(new Error(`${message.failures} simulated agents could not connect`)) : resolve()));
+        child.once('exit', (code) => reject(new Error(`simulated agents exited (${code})`)));
+      }),
+    );
+    sims.push({
+      child,
+      ask: () =>
+        new Promise((resolve) => {
+          const onMessage = (message: { type: string; connected: number; acked: number; failures: number }): void => {
+            if (message.type !== 'count') return;
+            child.off('message', onMessage);
+            resolve(message);
+          };
+          child.on('message', onMessage);
+          child.send({ type: 'count' });
+        }),
+    });
+  }
+  await Promise.all(ready);
+  return sims;
+}
+
+const httpAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function http(url: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/${path}`, { method, agent: httpAgent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function waitForAgents(url: string): Promise<void> {
+  for (;;) {
+    const { agents } = (await http(url, 'GET', 'v1/agents')) as { agents: Array<{ online: boolean }> };
+    if (agents.filter((agent) => agent.online).length >= AGENTS) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function fanout(url: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const submitted = (await http(url, 'POST', 'v1/jobs', { roles: ['*'], fanout: true, cmd: 'ping' })) as { id: string; targets: unknown[] };
+  if (submitted.targets.length !== AGENTS) throw new Error(`fan-out reached ${submitted.targets.length} agents, not ${AGENTS}`);
+  const accepted = process.hrtime.bigint();
+  let received = 0;
+  let polls = 0;
+  while (received < AGENTS) {
+    const page = (await http(url, 'GET', `v1/jobs/${submitted.id}/results?after=${received}&wait=10000`)) as { results: Array<{ state: string }> };
+    if (page.results.some((result) => result.state !== 'SUCCESS')) throw new Error('a fan-out result was not SUCCESS');
+    received += page.results.length;
+    polls++;
+  }
+  if (process.env.BENCH_DEBUG) process.stderr.write(`  fan-out: submitted in ${(Number(accepted - started) / 1e9).toFixed(2)} s, results in ${polls} polls\n`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function totalAcked(sims: Sim[]): Promise<number> {
+  const counts = await Promise.all(sims.map((sim) => sim.ask()));
+  return counts.reduce((sum, count) => sum + count.acked, 0);
+}
+
+async function jobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+  const before = await totalAcked(sims);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next < JOBS) {
+      const index = next++;
+      await http(url, 'POST', 'v1/jobs', { gid: 1, nid: (index % AGENTS) + 1, cmd: 'ping' });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (process.env.BENCH_DEBUG) process.stderr.write(`  submitted ${JOBS} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s\n`);
+  while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
+  return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** The same jobs, BATCH per request (POST /v1/jobs with an array). */
+async function batchedJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+  const before = await totalAcked(sims);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next < JOBS) {
+      const from = next;
+      next = Math.min(JOBS, next + BATCH);
+      const batch = [];
+      for (let index = from; index < next; index++) batch.push({ gid: 1, nid: (index % AGENTS) + 1, cmd: 'ping' });
+      await http(url, 'POST', 'v1/jobs', batch);
+    }
+  };
+  await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
+  while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
+  return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function runStore(store: string): Promise<Figures> {
+  const redis = store === 'redis' ? await startRedis() : undefined;
+  const controller = await startController(redis);
+  const connectStart = Date.now();
+  const sims = await startSims(controller.url);
+  await waitForAgents(controller.url);
+  const connectSeconds = (Date.now() - connectStart) / 1000;
+  // Warm up both paths before timing them.
+  await fanout(controller.url);
+  const fanoutSeconds: number[] = [];
+  for (let round = 0; round < FANOUT_ROUNDS; round++) fanoutSeconds.push(await fanout(controller.url));
+  const rate = argv.includes('--skip-single') ? 0 : await jobsPerSecond(controller.url, sims);
+  const batchedRate = await batchedJobsPerSecond(controller.url, sims);
+  const memory = memoryOf(controller.child.pid!);
+  for (const sim of sims) sim.child.send({ type: 'stop' });
+  controller.child.kill('SIGTERM');
+  await new Promise((resolve) => controller.child.once('exit', resolve));
+  return { store, agents: AGENTS, connectSeconds, ...memory, fanoutSeconds, jobs: JOBS, jobsPerSecond: rate, batchedJobsPerSecond: batchedRate };
+}
+
+function mark(ok: boolean): string {
+  return ok ? 'ok' : 'MISSED';
+}
+
+async function main(): Promise<void> {
+  const results: Figures[] = [];
+  try {
+    for (const store of STORES) {
+      process.stderr.write(`bench/controller: ${store} store, ${AGENTS} agents ...\n`);
+      results.push(await runStore(store));
+    }
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(temp, { recursive: true, force: true });
+  }
+  for (const figures of results) {
+    const best = Math.min(...figures.fanoutSeconds);
+    const median = [...figures.fanoutSeconds].sort((a, b) => a - b)[Math.floor(figures.fanoutSeconds.length / 2)]!;
+    const target = figures.store === 'redis' ? 2000 : 5000;
+    console.log(`\n${figures.store} store, ${figures.agents} simulated agents (${Math.ceil(figures.agents / PER_PROCESS)} processes), ${figures.connectSeconds.toFixed(1)} s to connect them all`);
+    console.log(`  controller memory      ${figures.rssMiB.toFixed(0)} MiB resident, ${figures.peakMiB.toFixed(0)} MiB peak   (target < 1024 MiB: ${mark(figures.peakMiB < 1024)})`);
+    console.log(`  fan-out ping to all    best ${best.toFixed(2)} s, median ${median.toFixed(2)} s of ${figures.fanoutSeconds.length}   (target < 2 s for 10,000: ${mark(figures.agents < 10000 || best < 2)})`);
+    console.log(`  jobs per second        ${figures.jobsPerSecond.toFixed(0)} one job per request (${figures.jobs} single-agent pings, ${CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.jobsPerSecond >= target)})`);
+    console.log(`                         ${figures.batchedJobsPerSecond.toFixed(0)} with ${BATCH} jobs per request (${BATCH_CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.batchedJobsPerSecond >= target)})`);
+  }
+  if (AS_JSON) console.log(JSON.stringify(results, null, 2));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/controller: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
