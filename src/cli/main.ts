@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { addAgentCommand } from './agent-command.js';
 import { addControllerCommand } from './controller-command.js';
 import { addFleetCommands } from './fleet-commands.js';
+import { addNovaCommand } from './nova-command.js';
 import { addRunCommand } from './run-command.js';
 import { addScheduleCommand } from './schedule-command.js';
 import { addStartCommand } from './start-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   addAgentCommand(program);
   addQgaCommand(program);
   addVtAgentCommand(program);
+  addNovaCommand(program);
   addControllerCommand(program);
   addStartCommand(program);
   addRunCommand(program);
