@@ -49,6 +49,7 @@ export async function runAgentProcess(settings: AgentSettings, options: AgentPro
       log,
       policy: { allow: settings.allowRpcs, block: settings.blockRpcs },
       ...(settings.root !== undefined ? { rootDir: settings.root } : {}),
+      ...(settings.networkRenderer !== undefined ? { networkRenderer: settings.networkRenderer } : {}),
     });
     pidFile?.write();
   } catch (error) {

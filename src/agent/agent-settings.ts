@@ -9,6 +9,8 @@ import type { ConfigSection, LoadedConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
 import { defaultPidFile, defaultSocketPath, defaultStateDir } from './default-paths.js';
 import { formatListenSpec, parseListenSpec, type ListenSpec } from './listen-spec.js';
+import { RENDERER_NAMES, type RendererName } from '../commands/nova/network/network-plan.js';
+import { isRendererName } from '../commands/nova/network/reset-network.js';
 import { fleetLinkToConfig, resolveFleetLinkSettings, type FleetLinkCommandLine, type FleetLinkSettings } from './fleet/fleet-link-settings.js';
 
 /** What the command line said; undefined means "not given". */
@@ -25,6 +27,7 @@ export interface AgentCommandLine extends FleetLinkCommandLine {
   readonly allowRpcs?: readonly string[];
   readonly fsfreezeHook?: string;
   readonly root?: string;
+  readonly networkRenderer?: string;
 }
 
 export interface AgentSettings {
@@ -42,6 +45,8 @@ export interface AgentSettings {
   readonly fsfreezeHook: string | undefined;
   /** Root of the system that commands changing it act on (--root); undefined means "/". */
   readonly root: string | undefined;
+  /** How nova's resetnetwork writes the network (--network-renderer); chosen from the root when undefined. */
+  readonly networkRenderer: RendererName | undefined;
   /** The controller to join (--controller, --gid, --nid, --roles), if any. */
   readonly fleet: FleetLinkSettings | undefined;
 }
@@ -113,6 +118,10 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
 
   const root = absolute(commandLine.root ?? file.root);
   if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw usage(`--root ${root} is not a folder`);
+  const networkRenderer = commandLine.networkRenderer ?? file['network-renderer'];
+  if (networkRenderer !== undefined && !isRendererName(networkRenderer)) {
+    throw usage(`--network-renderer must be one of ${RENDERER_NAMES.join(', ')}, not "${networkRenderer}"`);
+  }
   const daemonize = commandLine.daemonize ?? file.daemonize ?? false;
   const givenStateDir = commandLine.stateDir ?? file['state-dir'];
   const givenPidFile = commandLine.pidFile ?? file['pid-file'];
@@ -130,6 +139,7 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
     allowRpcs: [...(commandLine.allowRpcs ?? file['allow-rpcs'] ?? [])],
     fsfreezeHook: commandLine.fsfreezeHook ?? file['fsfreeze-hook'],
     root,
+    networkRenderer,
     fleet: resolveFleetLinkSettings(commandLine, file, fileName),
   };
 }
@@ -148,6 +158,7 @@ export function settingsToConfigSection(settings: AgentSettings): ConfigSection<
   if (settings.logFile !== undefined) section['log-file'] = settings.logFile;
   if (settings.fsfreezeHook !== undefined) section['fsfreeze-hook'] = settings.fsfreezeHook;
   if (settings.root !== undefined) section.root = settings.root;
+  if (settings.networkRenderer !== undefined) section['network-renderer'] = settings.networkRenderer;
   Object.assign(section, fleetLinkToConfig(settings.fleet));
   return section;
 }

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { novaCommands } from '../commands/nova/index.js';
+import type { RendererName } from '../commands/nova/network/network-plan.js';
 import { qgaCommands } from '../commands/qga/index.js';
 import { Dispatcher } from '../core/dispatcher.js';
 import { HostlinkError } from '../core/errors.js';
@@ -30,6 +31,8 @@ export interface AgentOptions {
    * files, injected files); "/" by default (`hostlink agent --root DIR`).
    */
   readonly rootDir?: string;
+  /** How nova's resetnetwork writes the network; chosen from what the root holds when unset. */
+  readonly networkRenderer?: RendererName;
 }
 
 export interface RunningAgent {
@@ -40,7 +43,7 @@ export interface RunningAgent {
 }
 
 /** The registry every listener of an agent serves; creates the state folder if missing. */
-export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir'> & { readonly listen?: readonly ListenSpec[] }): CommandRegistry {
+export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log' | 'programs' | 'rootDir' | 'networkRenderer'> & { readonly listen?: readonly ListenSpec[] }): CommandRegistry {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const programs = options.programs ? { programs: options.programs } : {};
   const root = options.rootDir !== undefined ? { rootDir: options.rootDir } : {};
@@ -49,7 +52,7 @@ export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log
   const vmData = xenstore && 'path' in xenstore ? { xenstorePath: xenstore.path } : {};
   return new CommandRegistry()
     .registerAll(qgaCommands({ stateDir: options.stateDir, log: options.log, ...programs, ...(options.rootDir !== undefined ? { targetRootDir: options.rootDir } : {}) }))
-    .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData, agentUpdate: { workDir: join(options.stateDir, 'nova-agentupdate') } }));
+    .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData, ...(options.networkRenderer ? { networkRenderer: options.networkRenderer } : {}), agentUpdate: { workDir: join(options.stateDir, 'nova-agentupdate') } }));
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

@@ -36,6 +36,7 @@ interface RawOptions {
   fsfreezeHook?: string | true;
   retryPath?: boolean;
   root?: string;
+  networkRenderer?: string;
   controller?: string;
   gid?: string;
   nid?: string;
@@ -72,6 +73,7 @@ function toCommandLine(raw: RawOptions): AgentCommandLine {
     // -F alone means qemu-ga's default hook script.
     fsfreezeHook: raw.fsfreezeHook === true ? '/etc/qemu/fsfreeze-hook' : raw.fsfreezeHook,
     root: raw.root,
+    networkRenderer: raw.networkRenderer,
     controller: raw.controller,
     gid: raw.gid,
     nid: raw.nid,
@@ -164,6 +166,7 @@ export function addAgentCommand(program: Command): void {
     .option('-F, --fsfreeze-hook [script]', 'accepted for qemu-ga compatibility; not run (a warning is logged)')
     .option('-r, --retry-path', 'accepted for qemu-ga compatibility; a device is always reopened/retried')
     .option('--root <dir>', 'commands that change the system (passwords, SSH keys, network, injected files) act inside DIR instead of /')
+    .option('--network-renderer <name>', "how nova's resetnetwork writes the network: netplan, ifcfg, ifupdown or networkd (default: from what the system has)")
     .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
     .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
     .option('--nid <nid>', 'node id this agent answers to (with --controller)')

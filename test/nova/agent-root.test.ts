@@ -4,7 +4,7 @@
  * log holds none of the secrets that went by.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha512Crypt } from '../../src/commands/common/sha512-crypt.js';
@@ -25,7 +25,10 @@ test('hostlink agent --root: passwords, SSH keys and injected files land inside 
   mkdirSync(join(root, 'root'));
   const nova = join(temp.path, 'nova.sock');
   const qga = join(temp.path, 'qga.sock');
-  const agent = await startAgentCli(['--root', root, '-t', join(temp.path, 'state'), '-v', '--listen', `nova:unix:${nova}`, '--listen', `qga:unix:${qga}`]);
+  mkdirSync(join(root, 'etc/netplan'));
+  mkdirSync(join(root, 'sys/class/net/eth0'), { recursive: true });
+  writeFileSync(join(root, 'sys/class/net/eth0/address'), '52:54:00:aa:bb:cc\n');
+  const agent = await startAgentCli(['--root', root, '--network-renderer', 'networkd', '-t', join(temp.path, 'state'), '-v', '--listen', `nova:unix:${nova}`, '--listen', `qga:unix:${qga}`]);
   try {
     const hostPrivate = 0x1234567890abcdefn;
     const novaReplies = await novaConversation(nova, [
@@ -35,8 +38,11 @@ test('hostlink agent --root: passwords, SSH keys and injected files land inside 
         return { name: 'password', value: legacyEncrypt(Buffer.from('nova-secret-pw\n'), aes).toString('base64') };
       },
       () => ({ name: 'injectfile', value: Buffer.from('/etc/motd,injected-secret-contents').toString('base64') }),
+      () => ({ name: 'resetnetwork', value: { interfaces: [{ mac: '52:54:00:aa:bb:cc', ips: [{ ip: '192.0.2.9', netmask: '255.255.255.0' }] }] } }),
     ]);
-    assert.deepEqual(novaReplies.slice(1), [{ returncode: '0', message: '' }, { returncode: '0', message: '' }]);
+    assert.deepEqual(novaReplies.slice(1), [{ returncode: '0', message: '' }, { returncode: '0', message: '' }, { returncode: '0', message: '' }]);
+    // --network-renderer networkd wins over the /etc/netplan the root has.
+    assert.match(readFileSync(join(root, 'etc/systemd/network/10-hostlink-eth0.network'), 'utf8'), /^Address=192\.0\.2\.9\/24$/m);
     assert.ok(matches(hashOf(root, 'root'), 'nova-secret-pw'));
     assert.equal(readFileSync(join(root, 'etc/motd'), 'utf8'), 'injected-secret-contents');
 
@@ -58,8 +64,18 @@ test('hostlink agent --root: passwords, SSH keys and injected files land inside 
   }
 });
 
-test('hostlink agent --root with a missing folder is a usage error', async () => {
-  const result = await runCli(['agent', '--root', '/nonexistent/hostlink-root', '--listen', 'nova:unix:/tmp/unused-hostlink.sock']);
-  assert.equal(result.status, 2);
-  assert.match(result.stderr, /--root \/nonexistent\/hostlink-root is not a folder/);
+test('hostlink agent --root with a missing folder, or an unknown --network-renderer, is a usage error; --dump-conf shows both', async () => {
+  const [missing, renderer, dump] = await Promise.all([
+    runCli(['agent', '--root', '/nonexistent/hostlink-root', '--listen', 'nova:unix:/tmp/unused-hostlink.sock']),
+    runCli(['agent', '--network-renderer', 'wicked', '--listen', 'nova:unix:/tmp/unused-hostlink.sock']),
+    runCli(['agent', '--root', '/', '--network-renderer', 'ifcfg', '--listen', 'nova:xenstore', '-D']),
+  ]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--root \/nonexistent\/hostlink-root is not a folder/);
+  assert.equal(renderer.status, 2);
+  assert.match(renderer.stderr, /--network-renderer must be one of netplan, ifcfg, ifupdown, networkd, not "wicked"/);
+  assert.equal(dump.status, 0, dump.stderr);
+  assert.match(dump.stdout, /^root = "\/"$/m);
+  assert.match(dump.stdout, /^network-renderer = "ifcfg"$/m);
+  assert.match(dump.stdout, /"nova:xenstore:\/dev\/xen\/xenbus"/);
 });
