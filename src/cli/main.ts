@@ -4,15 +4,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { addAgentCommand } from './agent-command.js';
-import { addControllerCommand } from './controller-command.js';
-import { addFleetCommands } from './fleet-commands.js';
-import { addNovaCommand } from './nova-command.js';
-import { addRunCommand } from './run-command.js';
-import { addScheduleCommand } from './schedule-command.js';
-import { addStartCommand } from './start-command.js';
-import { addQgaCommand } from './qga-command.js';
-import { addVtAgentCommand } from './vt-agent-command.js';
 
 /** Exit codes shared by every sub-command. */
 export const EXIT = { ok: 0, remoteError: 1, usage: 2, connection: 3 } as const;
@@ -22,28 +13,50 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+type AddCommands = (program: Command) => void;
+
+/**
+ * The modules that add the top-level commands, in help order, with the names each adds.
+ * They are imported only when needed (a command line naming one loads just that one,
+ * `--version` none), so `hostlink --version` and `hostlink qga ...` start fast.
+ */
+const COMMAND_MODULES: ReadonlyArray<{ readonly names: readonly string[]; readonly load: () => Promise<AddCommands> }> = [
+  { names: ['agent'], load: async () => (await import('./agent-command.js')).addAgentCommand },
+  { names: ['qga'], load: async () => (await import('./qga-command.js')).addQgaCommand },
+  { names: ['vt-agent'], load: async () => (await import('./vt-agent-command.js')).addVtAgentCommand },
+  { names: ['nova'], load: async () => (await import('./nova-command.js')).addNovaCommand },
+  { names: ['controller'], load: async () => (await import('./controller-command.js')).addControllerCommand },
+  { names: ['start'], load: async () => (await import('./start-command.js')).addStartCommand },
+  { names: ['run'], load: async () => (await import('./run-command.js')).addRunCommand },
+  { names: ['agents', 'jobs', 'job', 'msgs', 'kill'], load: async () => (await import('./fleet-commands.js')).addFleetCommands },
+  { names: ['schedule'], load: async () => (await import('./schedule-command.js')).addScheduleCommand },
+  { names: ['install-service'], load: async () => (await import('./install-service-command.js')).addInstallServiceCommand },
+];
+
+/** The modules `argv` needs: the one its command is in, none for --version, else all (help, completion, typos). */
+function modulesFor(argv: readonly string[]): typeof COMMAND_MODULES {
+  const first = argv[0];
+  if (first === '-V' || first === '--version') return [];
+  const owner = COMMAND_MODULES.find((module) => first !== undefined && module.names.includes(first));
+  return owner ? [owner] : COMMAND_MODULES;
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('hostlink')
     .description('hostlink: one agent, controller and client for QEMU guest agent, vt_agent, nova-agent and JumpScale jobs')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ outputError: (text, write) => write(`hostlink: ${text.replace(/^error: /, '')}`) });
-  addAgentCommand(program);
-  addQgaCommand(program);
-  addVtAgentCommand(program);
-  addNovaCommand(program);
-  addControllerCommand(program);
-  addStartCommand(program);
-  addRunCommand(program);
-  addFleetCommands(program);
-  addScheduleCommand(program);
+  const modules = modulesFor(argv);
+  const adders = await Promise.all(modules.map((module) => module.load()));
+  for (const add of adders) add(program);
   return program;
 }
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

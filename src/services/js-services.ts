@@ -22,7 +22,7 @@ async function importModule(file: ServiceFile): Promise<Record<string, unknown>>
   try {
     ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
   } catch {
-    throw new Error('TypeScript services need the "tsx" package (npm install tsx), or compile them to .js');
+    throw new Error('TypeScript services need the "tsx" package where hostlink is installed (npm install -g tsx beside a global hostlink), or compile them to .js');
   }
   return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
