@@ -20,7 +20,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +50,9 @@ interface Figures {
   jobs: number;
   jobsPerSecond: number;
   batchedJobsPerSecond: number;
+  /** Controller CPU milliseconds per job (batched phase) and per fan-out target: load-independent. */
+  cpuMsPerJob: number;
+  cpuMsPerFanoutTarget: number;
 }
 
 const temp = mkdtempSync(join(tmpdir(), 'hostlink-bench-controller-'));
@@ -100,6 +103,13 @@ async function startController(redis: string | undefined): Promise<{ url: string
   children.push(child);
   const match = await waitForOutput(child, /listening on (\S+)/, 'hostlink controller');
   return { url: match[1]!, child };
+}
+
+/** CPU seconds (user + system) the process has used. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
@@ -240,14 +250,24 @@ async function runStore(store: string): Promise<Figures> {
   // Warm up both paths before timing them.
   await fanout(controller.url);
   const fanoutSeconds: number[] = [];
+  const pid = controller.child.pid!;
+  const fanoutCpu = cpuSecondsOf(pid);
   for (let round = 0; round < FANOUT_ROUNDS; round++) fanoutSeconds.push(await fanout(controller.url));
+  const cpuMsPerFanoutTarget = ((cpuSecondsOf(pid) - fanoutCpu) * 1000) / (FANOUT_ROUNDS * AGENTS);
   const rate = argv.includes('--skip-single') ? 0 : await jobsPerSecond(controller.url, sims);
+  const batchCpu = cpuSecondsOf(pid);
   const batchedRate = await batchedJobsPerSecond(controller.url, sims);
+  const cpuMsPerJob = JOBS === 0 ? 0 : ((cpuSecondsOf(pid) - batchCpu) * 1000) / JOBS;
   const memory = memoryOf(controller.child.pid!);
   for (const sim of sims) sim.child.send({ type: 'stop' });
   controller.child.kill('SIGTERM');
   await new Promise((resolve) => controller.child.once('exit', resolve));
-  return { store, agents: AGENTS, connectSeconds, ...memory, fanoutSeconds, jobs: JOBS, jobsPerSecond: rate, batchedJobsPerSecond: batchedRate };
+  return { store, agents: AGENTS, connectSeconds, ...memory, fanoutSeconds, jobs: JOBS, jobsPerSecond: rate, batchedJobsPerSecond: batchedRate, cpuMsPerJob, cpuMsPerFanoutTarget };
+}
+
+function loadAverage(): string {
+  const [one, five] = readFileSync('/proc/loadavg', 'utf8').split(' ');
+  return `load average ${one} (1 min), ${five} (5 min) on ${availableParallelism()} cores (figures above are wall-clock and shared with everything else running)`;
 }
 
 function mark(ok: boolean): string {
@@ -274,6 +294,8 @@ async function main(): Promise<void> {
     console.log(`  fan-out ping to all    best ${best.toFixed(2)} s, median ${median.toFixed(2)} s of ${figures.fanoutSeconds.length}   (target < 2 s for 10,000: ${mark(figures.agents < 10000 || best < 2)})`);
     console.log(`  jobs per second        ${figures.jobsPerSecond.toFixed(0)} one job per request (${figures.jobs} single-agent pings, ${CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.jobsPerSecond >= target)})`);
     console.log(`                         ${figures.batchedJobsPerSecond.toFixed(0)} with ${BATCH} jobs per request (${BATCH_CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.batchedJobsPerSecond >= target)})`);
+    console.log(`  controller CPU         ${figures.cpuMsPerJob.toFixed(3)} ms per job (batched), ${figures.cpuMsPerFanoutTarget.toFixed(3)} ms per fan-out target: at most ${(1000 / figures.cpuMsPerJob).toFixed(0)} jobs/s per core if nothing else ran`);
+    console.log(`  machine load           ${loadAverage()}`);
   }
   if (AS_JSON) console.log(JSON.stringify(results, null, 2));
 }

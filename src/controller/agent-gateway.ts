@@ -24,7 +24,8 @@ export interface AgentGatewayOptions {
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 409: 'Conflict', 503: 'Service Unavailable' };
 
-const ACK_DELAY_MS = 25;
+/** Results stay in an agent's outbox this much longer; in exchange acks mostly ride along with jobs. */
+const ACK_DELAY_MS = 500;
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const safeReason = reason.replace(/[^\x20-\x7e]/g, '?');
@@ -163,9 +164,7 @@ export class AgentGateway {
         log.warn({ agent: `${identity.gid}:${identity.nid}`, err: (error as Error).message }, 'bad frame from agent');
         return;
       }
-      void ready.then(() => {
-        for (const frame of frames) void controller.handleFrame(session, frame);
-      });
+      void ready.then(() => controller.handleFrames(session, frames));
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {

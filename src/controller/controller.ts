@@ -174,7 +174,10 @@ export class Controller {
       await this.store.putResult(result, true);
       return;
     }
-    await this.store.enqueue(agent, command.id, now + this.offlineWaitMs);
+    // An agent connected here is sent its work at once; others hear of it through the store.
+    const local = this.sessions.get(agentKey(agent.gid, agent.nid));
+    await this.store.enqueue(agent, command.id, now + this.offlineWaitMs, !local);
+    if (local) this.pump(local);
   }
 
   async command(id: string): Promise<JobCommand | undefined> {
@@ -318,6 +321,23 @@ export class Controller {
     }
   }
 
+  /**
+   * Handles the frames of one message from an agent. A RUNNING state followed by the
+   * same job's result in the same message is skipped: the result replaces it anyway.
+   */
+  handleFrames(session: AgentSession, frames: readonly AgentFrame[]): void {
+    const resultAfter = new Set<string>();
+    const keep: boolean[] = new Array<boolean>(frames.length).fill(true);
+    for (let index = frames.length - 1; index >= 0; index--) {
+      const frame = frames[index]!;
+      if (frame.type === 'result') resultAfter.add(frame.result.id);
+      else if (frame.type === 'state' && resultAfter.has(frame.id) && !frame.origin) keep[index] = false;
+    }
+    frames.forEach((frame, index) => {
+      if (keep[index]) void this.handleFrame(session, frame);
+    });
+  }
+
   /** Handles an agent's frame; frames of one agent are handled in order. */
   handleFrame(session: AgentSession, frame: AgentFrame): Promise<void> {
     const before = this.frameChains.get(session) ?? Promise.resolve();
@@ -331,14 +351,15 @@ export class Controller {
   private async onFrame(session: AgentSession, frame: AgentFrame): Promise<void> {
     switch (frame.type) {
       case 'accepted':
-        await this.store.ackWork(session, frame.id);
-        await this.store.addRunning(session, frame.id);
+        await this.store.acceptWork(session, frame.id);
         return;
       case 'state': {
         const command = await this.ensureJob(session, frame.id, frame.origin);
         if (!command) return;
-        await this.store.addRunning(session, frame.id);
-        await this.store.putResult({ ...pendingResult(command, session.gid, session.nid, frame.state === 'QUEUED' ? 'QUEUED' : 'RUNNING'), starttime: frame.starttime }, false);
+        await Promise.all([
+          this.store.addRunning(session, frame.id),
+          this.store.putResult({ ...pendingResult(command, session.gid, session.nid, frame.state === 'QUEUED' ? 'QUEUED' : 'RUNNING'), starttime: frame.starttime }, false),
+        ]);
         return;
       }
       case 'messages': {
@@ -363,8 +384,7 @@ export class Controller {
     const result: JobResult = { ...raw, gid: session.gid, nid: session.nid, id: command.id, cmd: command.cmd, args: command.args, tags: command.tags ?? '' };
     if (!isFinalState(result.state)) result.state = 'ERROR';
     if (messages.length > 0) await this.keepMessages(command, session, messages);
-    await this.store.putResult(result, true);
-    if (isLastResult(result, command.args)) await this.store.removeRunning(session, command.id);
+    await this.store.putResult(result, true, isLastResult(result, command.args));
   }
 
   /** The job's command; a job the agent started by itself (startup jobs) is recorded first. */

@@ -104,7 +104,8 @@ export class MemoryStore implements ControllerStore {
     return [...(this.jobs.get(id)?.results.values() ?? [])].map((result) => ({ ...result }));
   }
 
-  async putResult(result: JobResult, completed: boolean): Promise<void> {
+  async putResult(result: JobResult, completed: boolean, last = false): Promise<void> {
+    if (last) this.running.get(keyOf(result))?.delete(result.id);
     const entry = this.jobs.get(result.id);
     if (!entry) return;
     entry.results.set(agentKey(result.gid, result.nid), { ...result });
@@ -166,13 +167,13 @@ export class MemoryStore implements ControllerStore {
     return last(this.agentStats.get(agentKey(gid, nid)) ?? [], STATS_PER_TARGET);
   }
 
-  async enqueue(agent: AgentAddress, id: string, deadline: number): Promise<void> {
+  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true): Promise<void> {
     const key = keyOf(agent);
     let queue = this.queues.get(key);
     if (!queue) this.queues.set(key, (queue = []));
     queue.push(id);
     this.deadlines.set(`${key}|${id}`, { agent: { gid: agent.gid, nid: agent.nid }, id, deadline });
-    await this.publish({ type: 'work', gid: agent.gid, nid: agent.nid });
+    if (announce) await this.publish({ type: 'work', gid: agent.gid, nid: agent.nid });
   }
 
   async takeWork(agent: AgentAddress, max: number): Promise<string[]> {
@@ -191,6 +192,11 @@ export class MemoryStore implements ControllerStore {
     const inflight = this.inflight.get(keyOf(agent));
     const index = inflight?.indexOf(id) ?? -1;
     if (index >= 0) inflight!.splice(index, 1);
+  }
+
+  async acceptWork(agent: AgentAddress, id: string): Promise<void> {
+    await this.ackWork(agent, id);
+    await this.addRunning(agent, id);
   }
 
   async requeueInflight(agent: AgentAddress): Promise<void> {

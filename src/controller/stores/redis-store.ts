@@ -19,7 +19,7 @@ import { HostlinkError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { agentKey, type AgentInfo, type JobMessage, type JobResult } from '../../protocols/fleet/job-model.js';
 import { MESSAGES_PER_TARGET, STATS_PER_TARGET } from './memory-store.js';
-import { AGENT_OFFLINE, AGENT_ONLINE, DEQUEUE, REQUEUE_INFLIGHT, TAKE_EXPIRED, TAKE_WORK } from './redis-scripts.js';
+import { ACCEPT_WORK, AGENT_OFFLINE, AGENT_ONLINE, CREATE_JOB, DEQUEUE, ENQUEUE, PUT_RESULT, REQUEUE_INFLIGHT, TAKE_EXPIRED, TAKE_WORK } from './redis-scripts.js';
 import type {
   AgentAddress,
   AgentPresence,
@@ -34,7 +34,9 @@ import type {
 
 function makeClient(url: string) {
   const reconnectStrategy = (retries: number): number => Math.min(5000, 100 * 2 ** Math.min(retries, 6));
-  return createClient({ url, socket: { reconnectStrategy, connectTimeout: 5000 } });
+  // No per-command timeout: node-redis would make an AbortSignal timer for every command,
+  // which costs more than the command; a lost connection fails or replays them instead.
+  return createClient({ url, socket: { reconnectStrategy, connectTimeout: 5000 }, commandOptions: { timeout: 0 } });
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -48,7 +50,12 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
 }
 
-const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+const shas = new Map<string, string>();
+function sha1(text: string): string {
+  let sha = shas.get(text);
+  if (!sha) shas.set(text, (sha = createHash('sha1').update(text).digest('hex')));
+  return sha;
+}
 
 function parse<T>(text: unknown): T | undefined {
   if (typeof text !== 'string') return undefined;
@@ -135,27 +142,27 @@ export class RedisStore implements ControllerStore {
     }
   }
 
-  private multi(commands: string[][]): Promise<unknown> {
-    const multi = this.client.multi();
-    for (const args of commands) multi.addCommand(args);
-    return multi.exec();
+  /**
+   * Sends commands back to back (node-redis pipelines what is sent in one tick); Redis
+   * runs them in order, so an event published last is seen after the writes before it.
+   */
+  private async pipeline(commands: string[][]): Promise<void> {
+    await Promise.all(commands.map((args) => this.command(args)));
   }
 
   // --- jobs and results ---------------------------------------------------------
 
   async createJob(record: JobRecord, initial: readonly JobResult[]): Promise<boolean> {
     const id = record.command.id;
-    const created = await this.command(['SET', `${this.p}job:${id}`, JSON.stringify(record), 'NX', 'PX', this.ttl]);
-    if (created === null) return false;
-    const commands: string[][] = [
-      ['ZADD', `${this.p}jobs`, String(record.created), id],
-      ['ZREMRANGEBYSCORE', `${this.p}jobs`, '-inf', String(record.created - Number(this.ttl))],
-    ];
-    if (initial.length > 0) {
-      const fields = initial.flatMap((result) => [agentKey(result.gid, result.nid), JSON.stringify(result)]);
-      commands.push(['HSET', `${this.p}res:${id}`, ...fields], ['PEXPIRE', `${this.p}res:${id}`, this.ttl]);
+    const fields = initial.flatMap((result) => [agentKey(result.gid, result.nid), JSON.stringify(result)]);
+    // Lua's unpack() takes a few thousand values at most: a large fan-out's results go after.
+    const inline = fields.length <= 2000 ? fields : [];
+    const created = await this.script(CREATE_JOB, [`${this.p}job:${id}`, `${this.p}jobs`, `${this.p}res:${id}`], [JSON.stringify(record), this.ttl, String(record.created), id, ...inline]);
+    if (Number(created) !== 1) return false;
+    for (let start = inline.length; start < fields.length; start += 2000) {
+      await this.command(['HSET', `${this.p}res:${id}`, ...fields.slice(start, start + 2000)]);
     }
-    await this.multi(commands);
+    if (inline.length < fields.length) await this.command(['PEXPIRE', `${this.p}res:${id}`, this.ttl]);
     return true;
   }
 
@@ -184,20 +191,13 @@ export class RedisStore implements ControllerStore {
       .filter((result): result is JobResult => result !== undefined);
   }
 
-  async putResult(result: JobResult, completed: boolean): Promise<void> {
-    const text = JSON.stringify(result);
-    const commands: string[][] = [
-      ['HSET', `${this.p}res:${result.id}`, agentKey(result.gid, result.nid), text],
-      ['PEXPIRE', `${this.p}res:${result.id}`, this.ttl],
-    ];
-    if (completed) {
-      commands.push(
-        ['RPUSH', `${this.p}done:${result.id}`, text],
-        ['PEXPIRE', `${this.p}done:${result.id}`, this.ttl],
-        ['PUBLISH', `${this.p}events`, JSON.stringify({ type: 'result', id: result.id } satisfies StoreEvent)],
-      );
-    }
-    await this.multi(commands);
+  async putResult(result: JobResult, completed: boolean, last = false): Promise<void> {
+    const agent = agentKey(result.gid, result.nid);
+    await this.script(
+      PUT_RESULT,
+      [`${this.p}res:${result.id}`, `${this.p}done:${result.id}`, `${this.p}events`, `${this.p}running:${agent}`],
+      [agent, JSON.stringify(result), this.ttl, completed ? '1' : '0', JSON.stringify({ type: 'result', id: result.id } satisfies StoreEvent), last ? '1' : '0', result.id],
+    );
   }
 
   async readCompleted(id: string, after: number): Promise<JobResult[]> {
@@ -222,7 +222,7 @@ export class RedisStore implements ControllerStore {
       commands.push(['RPUSH', list, ...texts], ['LTRIM', list, String(-MESSAGES_PER_TARGET), '-1'], ['PEXPIRE', list, this.ttl], ['SADD', `${this.p}msgt:${id}`, target]);
     }
     commands.push(['PEXPIRE', `${this.p}msgt:${id}`, this.ttl]);
-    await this.multi(commands);
+    await this.pipeline(commands);
   }
 
   async readMessages(id: string, options: { levels?: readonly number[]; limit: number; gid?: number; nid?: number }): Promise<JobMessage[]> {
@@ -242,7 +242,7 @@ export class RedisStore implements ControllerStore {
     const text = JSON.stringify(stats);
     const job = `${this.p}jstat:${stats.id}`;
     const agent = `${this.p}astat:${keyOf(stats)}`;
-    await this.multi([
+    await this.pipeline([
       ['RPUSH', job, text],
       ['LTRIM', job, String(-STATS_PER_TARGET * 10), '-1'],
       ['PEXPIRE', job, this.ttl],
@@ -267,13 +267,10 @@ export class RedisStore implements ControllerStore {
 
   // --- work queues ----------------------------------------------------------------
 
-  async enqueue(agent: AgentAddress, id: string, deadline: number): Promise<void> {
+  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true): Promise<void> {
     const key = keyOf(agent);
-    await this.multi([
-      ['RPUSH', `${this.p}q:${key}`, id],
-      ['ZADD', `${this.p}deadlines`, String(deadline), `${key}|${id}`],
-      ['PUBLISH', `${this.p}events`, JSON.stringify({ type: 'work', gid: agent.gid, nid: agent.nid } satisfies StoreEvent)],
-    ]);
+    const event = announce ? JSON.stringify({ type: 'work', gid: agent.gid, nid: agent.nid } satisfies StoreEvent) : '';
+    await this.script(ENQUEUE, [`${this.p}q:${key}`, `${this.p}deadlines`, `${this.p}events`], [id, String(deadline), key, event]);
   }
 
   async takeWork(agent: AgentAddress, max: number): Promise<string[]> {
@@ -283,6 +280,11 @@ export class RedisStore implements ControllerStore {
 
   async ackWork(agent: AgentAddress, id: string): Promise<void> {
     await this.command(['LREM', `${this.p}inflight:${keyOf(agent)}`, '1', id]);
+  }
+
+  async acceptWork(agent: AgentAddress, id: string): Promise<void> {
+    const key = keyOf(agent);
+    await this.script(ACCEPT_WORK, [`${this.p}inflight:${key}`, `${this.p}running:${key}`], [id]);
   }
 
   async requeueInflight(agent: AgentAddress): Promise<void> {
@@ -330,10 +332,16 @@ export class RedisStore implements ControllerStore {
     await this.script(AGENT_OFFLINE, [`${this.p}agents`, `${this.p}away`], [keyOf(agent), instance, controller, String(at)]);
   }
 
+  /** Which controllers are alive, each looked up at most once a second. */
+  private readonly controllerCache = new Map<string, { alive: boolean; at: number }>();
+
   private async liveControllers(names: Iterable<string>): Promise<Set<string>> {
+    const now = Date.now();
     const unique = [...new Set(names)];
-    const alive = await Promise.all(unique.map((name) => this.command(['EXISTS', `${this.p}ctl:${name}`])));
-    return new Set(unique.filter((_, index) => Number(alive[index]) === 1));
+    const stale = unique.filter((name) => (this.controllerCache.get(name)?.at ?? 0) < now - 1000);
+    const alive = await Promise.all(stale.map((name) => this.command(['EXISTS', `${this.p}ctl:${name}`])));
+    stale.forEach((name, index) => this.controllerCache.set(name, { alive: Number(alive[index]) === 1, at: now }));
+    return new Set(unique.filter((name) => this.controllerCache.get(name)?.alive));
   }
 
   private info(presence: AgentPresence, away: string | undefined, liveControllers: Set<string>): AgentInfo {

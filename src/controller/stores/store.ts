@@ -79,9 +79,10 @@ export interface ControllerStore {
   getResults(id: string): Promise<JobResult[]>;
   /**
    * Records a target's result. `completed`: the result of a run that ended, appended to
-   * the job's completion list (in the order results complete) and announced.
+   * the job's completion list (in the order results complete) and announced. `last`: no
+   * more will come from this target, so the job leaves the agent's running set.
    */
-  putResult(result: JobResult, completed: boolean): Promise<void>;
+  putResult(result: JobResult, completed: boolean, last?: boolean): Promise<void>;
   /** Completed results from position `after` on, in completion order. */
   readCompleted(id: string, after: number): Promise<JobResult[]>;
 
@@ -93,12 +94,17 @@ export interface ControllerStore {
   readJobStats(id: string): Promise<StoredStats[]>;
   readAgentStats(gid: number, nid: number): Promise<StoredStats[]>;
 
-  /** Adds a job id to an agent's queue; it expires (EXPIRED) at `deadline` unless taken. */
-  enqueue(agent: AgentAddress, id: string, deadline: number): Promise<void>;
+  /**
+   * Adds a job id to an agent's queue; it expires (EXPIRED) at `deadline` unless taken.
+   * `announce`: publish a work event (not needed when the caller holds the agent itself).
+   */
+  enqueue(agent: AgentAddress, id: string, deadline: number, announce?: boolean): Promise<void>;
   /** Moves up to `max` ids from the agent's queue to its in-flight list and returns them. */
   takeWork(agent: AgentAddress, max: number): Promise<string[]>;
   /** The agent has the job: drop it from in-flight. */
   ackWork(agent: AgentAddress, id: string): Promise<void>;
+  /** ackWork + addRunning in one step. */
+  acceptWork(agent: AgentAddress, id: string): Promise<void>;
   /** Puts in-flight ids back at the head of the queue (after a reconnect they are sent again). */
   requeueInflight(agent: AgentAddress): Promise<void>;
   /** Removes a not-yet-sent job from the agent's queue; true when it was there. */
