@@ -100,8 +100,8 @@ function configHints(plan: ServicePlan, prefix: string): string[] {
     return [`${(error as Error).message}: the service will not start until this is fixed`];
   }
   const hints: string[] = [];
-  if (plan.name === 'agent' && (agent?.controller === undefined || agent.gid === undefined || agent.nid === undefined)) {
-    hints.push(`hostlink-agent joins a controller: set controller, gid and nid in [agent] of ${file} (docs/run-a-fleet.md)`);
+  if (plan.name === 'agent' && agent?.controller === undefined && agent?.listen === undefined) {
+    hints.push(`${file} gives [agent] neither controller nor listen: hostlink-agent would only serve QGA on its default socket; set controller, gid and nid to join a fleet (docs/run-a-fleet.md)`);
   }
   if (plan.name === 'qga' && agent?.controller !== undefined) {
     hints.push(`${file} sets [agent] controller: hostlink-qga would join the controller too; on a fleet member, run hostlink-agent.service and list the virtio port in its [agent] listen instead (docs/replace-qemu-ga.md)`);
@@ -159,8 +159,9 @@ Services:
   qga         hostlink-qga.service and its udev rule: the QEMU guest agent on the virtio
               port org.qemu.guest_agent.0, started when the port appears (as Debian's
               qemu-guest-agent); not enabled, udev starts it
-  agent       hostlink-agent.service: an agent joined to the controller named in
-              /etc/hostlink/hostlink.toml ([agent] controller, gid, nid)
+  agent       hostlink-agent.service: the agent as /etc/hostlink/hostlink.toml says,
+              joined to its controller ([agent] controller, gid, nid) and/or serving
+              its listeners ([agent] listen)
   controller  hostlink-controller.service: the fleet controller, as an unprivileged
               dynamic user
 

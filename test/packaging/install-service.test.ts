@@ -147,11 +147,11 @@ test('install-service: the configuration the service will read is checked', asyn
   mkdirSync(join(root.path, 'etc/hostlink'), { recursive: true });
 
   const noController = await hostlink(['install-service', 'agent', '--dry-run', '--prefix', root.path]);
-  assert.match(noController.stderr, /set controller, gid and nid in \[agent\]/);
+  assert.match(noController.stderr, /gives \[agent\] neither controller nor listen: .*set controller, gid and nid/);
 
   writeFileSync(config, '[agent]\ncontroller = "http://127.0.0.1:7700"\ngid = 1\nnid = 2\n');
   const joined = await hostlink(['install-service', 'agent', '--dry-run', '--prefix', root.path]);
-  assert.doesNotMatch(joined.stderr, /set controller/);
+  assert.doesNotMatch(joined.stderr, /neither controller nor listen/);
   const qga = await hostlink(['install-service', 'qga', '--dry-run', '--prefix', root.path]);
   assert.match(qga.stderr, /hostlink-qga would join the controller too/);
 
