@@ -50,6 +50,10 @@ export async function runAgentProcess(settings: AgentSettings, options: AgentPro
       policy: { allow: settings.allowRpcs, block: settings.blockRpcs },
       ...(settings.root !== undefined ? { rootDir: settings.root } : {}),
       ...(settings.networkRenderer !== undefined ? { networkRenderer: settings.networkRenderer } : {}),
+      ...(settings.services !== undefined ? { servicesDir: settings.services } : {}),
+      ...(settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {}),
+      // vt_agent.api.quit(): stop the way a signal does (listeners closed, pid file removed).
+      requestShutdown: () => process.kill(process.pid, 'SIGTERM'),
     });
     pidFile?.write();
   } catch (error) {

@@ -28,6 +28,8 @@ export interface AgentCommandLine extends FleetLinkCommandLine {
   readonly fsfreezeHook?: string;
   readonly root?: string;
   readonly networkRenderer?: string;
+  readonly services?: string;
+  readonly dataDir?: string;
 }
 
 export interface AgentSettings {
@@ -47,6 +49,10 @@ export interface AgentSettings {
   readonly root: string | undefined;
   /** How nova's resetnetwork writes the network (--network-renderer); chosen from the root when undefined. */
   readonly networkRenderer: RendererName | undefined;
+  /** Folder of vt_agent-style services (--services), if any. */
+  readonly services: string | undefined;
+  /** The vt_agent data folder (--data-dir); undefined: vt-data in the state folder. */
+  readonly dataDir: string | undefined;
   /** The controller to join (--controller, --gid, --nid, --roles), if any. */
   readonly fleet: FleetLinkSettings | undefined;
 }
@@ -122,6 +128,8 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
   if (networkRenderer !== undefined && !isRendererName(networkRenderer)) {
     throw usage(`--network-renderer must be one of ${RENDERER_NAMES.join(', ')}, not "${networkRenderer}"`);
   }
+  const services = absolute(commandLine.services ?? file.services);
+  if (services !== undefined && !statSync(services, { throwIfNoEntry: false })?.isDirectory()) throw usage(`--services ${services} is not a folder`);
   const daemonize = commandLine.daemonize ?? file.daemonize ?? false;
   const givenStateDir = commandLine.stateDir ?? file['state-dir'];
   const givenPidFile = commandLine.pidFile ?? file['pid-file'];
@@ -140,6 +148,8 @@ export function resolveAgentSettings(commandLine: AgentCommandLine, config: Load
     fsfreezeHook: commandLine.fsfreezeHook ?? file['fsfreeze-hook'],
     root,
     networkRenderer,
+    services,
+    dataDir: absolute(commandLine.dataDir ?? file['data-dir']),
     fleet: resolveFleetLinkSettings(commandLine, file, fileName),
   };
 }
@@ -159,6 +169,8 @@ export function settingsToConfigSection(settings: AgentSettings): ConfigSection<
   if (settings.fsfreezeHook !== undefined) section['fsfreeze-hook'] = settings.fsfreezeHook;
   if (settings.root !== undefined) section.root = settings.root;
   if (settings.networkRenderer !== undefined) section['network-renderer'] = settings.networkRenderer;
+  if (settings.services !== undefined) section.services = settings.services;
+  if (settings.dataDir !== undefined) section['data-dir'] = settings.dataDir;
   Object.assign(section, fleetLinkToConfig(settings.fleet));
   return section;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { novaCommands } from '../commands/nova/index.js';
 import type { RendererName } from '../commands/nova/network/network-plan.js';
 import { qgaCommands } from '../commands/qga/index.js';
+import { createVtRuntime, registerVtCommands, type VtRuntime } from '../commands/vt/vt-runtime.js';
 import { Dispatcher } from '../core/dispatcher.js';
 import { HostlinkError } from '../core/errors.js';
 import type { Listener } from '../core/listener.js';
@@ -33,6 +34,12 @@ export interface AgentOptions {
   readonly rootDir?: string;
   /** How nova's resetnetwork writes the network; chosen from what the root holds when unset. */
   readonly networkRenderer?: RendererName;
+  /** Folder of vt_agent-style service modules to serve (`--services DIR`). */
+  readonly servicesDir?: string;
+  /** The vt_agent data folder; `vt-data` in the state folder by default. */
+  readonly dataDir?: string;
+  /** What vt_agent.api.quit() asks for; by default the agent stops its listeners. */
+  readonly requestShutdown?: () => void;
 }
 
 export interface RunningAgent {
@@ -55,13 +62,33 @@ export function buildAgentRegistry(options: Pick<AgentOptions, 'stateDir' | 'log
     .registerAll(novaCommands({ log: options.log, ...programs, ...root, ...vmData, ...(options.networkRenderer ? { networkRenderer: options.networkRenderer } : {}), agentUpdate: { workDir: join(options.stateDir, 'nova-agentupdate') } }));
 }
 
+/**
+ * The vt_agent core API and user services join the registry when services are given or
+ * a listener speaks XML-RPC (what vt_agent clients use); a plain QEMU guest agent
+ * replacement does not grow a quit() command.
+ */
+function wantsVtRuntime(options: AgentOptions): boolean {
+  return options.servicesDir !== undefined || options.listen.some((spec) => spec.protocol === 'xmlrpc');
+}
+
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.listen.length === 0) throw new HostlinkError('InvalidParameter', 'the agent needs at least one listener');
   const registry = buildAgentRegistry(options);
   const started: Listener[] = [];
+  let vtRuntime: VtRuntime | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((listener) => listener.close().catch(() => undefined)));
+    await vtRuntime?.close();
   };
+  if (wantsVtRuntime(options)) {
+    vtRuntime = await createVtRuntime({
+      dataDir: options.dataDir ?? join(options.stateDir, 'vt-data'),
+      ...(options.servicesDir !== undefined ? { servicesDir: options.servicesDir } : {}),
+      log: options.log,
+      requestShutdown: options.requestShutdown ?? (() => void stop()),
+    });
+    registerVtCommands(registry, vtRuntime.commands, options.log);
+  }
   for (const spec of options.listen) {
     const dispatcher = new Dispatcher(registry, new CommandPolicy(options.policy));
     const listener = createListener(spec, dispatcher, options.log);

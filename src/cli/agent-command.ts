@@ -37,6 +37,8 @@ interface RawOptions {
   retryPath?: boolean;
   root?: string;
   networkRenderer?: string;
+  services?: string;
+  dataDir?: string;
   controller?: string;
   gid?: string;
   nid?: string;
@@ -74,6 +76,8 @@ function toCommandLine(raw: RawOptions): AgentCommandLine {
     fsfreezeHook: raw.fsfreezeHook === true ? '/etc/qemu/fsfreeze-hook' : raw.fsfreezeHook,
     root: raw.root,
     networkRenderer: raw.networkRenderer,
+    services: raw.services,
+    dataDir: raw.dataDir,
     controller: raw.controller,
     gid: raw.gid,
     nid: raw.nid,
@@ -167,6 +171,8 @@ export function addAgentCommand(program: Command): void {
     .option('-r, --retry-path', 'accepted for qemu-ga compatibility; a device is always reopened/retried')
     .option('--root <dir>', 'commands that change the system (passwords, SSH keys, network, injected files) act inside DIR instead of /')
     .option('--network-renderer <name>', "how nova's resetnetwork writes the network: netplan, ifcfg, ifupdown or networkd (default: from what the system has)")
+    .option('--services <dir>', 'serve the vt_agent-style service modules of DIR (.js, .mjs, .ts, .py), with the vt_agent core API')
+    .option('--data-dir <dir>', 'the vt_agent data folder (log/, download/, agent_tmp_*); default: vt-data in the state folder')
     .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
     .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
     .option('--nid <nid>', 'node id this agent answers to (with --controller)')

@@ -33,6 +33,8 @@ export const CONFIG_SCHEMA = {
     'allow-rpcs': { type: 'string-list', description: 'If set, only these command names are enabled (then block-rpcs applies)' },
     'fsfreeze-hook': { type: 'string', description: 'Accepted for qemu-ga compatibility; not run yet' },
     root: { type: 'string', description: 'Commands that change the system (passwords, SSH keys, network, injected files) act inside this folder' },
+    services: { type: 'string', description: "Folder of vt_agent-style service modules (.js, .mjs, .ts, .py) served as PATH.function over every listener, with the vt_agent core API" },
+    'data-dir': { type: 'string', description: 'The vt_agent data folder (log/, download/, agent_tmp_*); default: vt-data in the state folder' },
     'network-renderer': { type: 'string', description: "How nova's resetnetwork writes the network: netplan, ifcfg, ifupdown or networkd (default: from what the system has)" },
     controller: { type: 'string', description: 'Controller URL to join (http://HOST:PORT, https://, ws://, wss://)' },
     gid: { type: 'integer', description: 'Grid id this agent answers to (with controller)' },
