@@ -4,10 +4,18 @@
  * newline-delimited JSON on a byte stream (Unix socket, TCP, virtio-serial).
  */
 import type { MessageProtocol, StreamProtocol } from '../../core/listener.js';
-import { answerNovaText } from './nova-request.js';
-import { DEFAULT_MAX_NOVA_LINE, NovaStreamSession } from './nova-stream-session.js';
+import { answerNovaText, type NovaCallInfo } from './nova-request.js';
+import { LineSession } from '../line-session.js';
 
 const NEVER_ABORTED = new AbortController().signal;
+/** Longest request line accepted on a stream (bytes): injectfile carries whole files. */
+export const DEFAULT_MAX_NOVA_LINE = 16 * 1024 * 1024;
+/** Lines read ahead while one runs; requests of a connection run one at a time, in order (keyinit before password). */
+const MAX_QUEUED = 16;
+
+function tooLongAnswer(maxLine: number): string {
+  return JSON.stringify({ returncode: '500', message: `Request is malformed: a request line is longer than ${maxLine} bytes` });
+}
 
 export const novaMessageProtocol: MessageProtocol = {
   name: 'nova',
@@ -27,7 +35,8 @@ export function createNovaStreamProtocol(options: NovaStreamOptions = {}): Strea
   return {
     name: 'nova',
     serve(connection, dispatcher, log) {
-      new NovaStreamSession(connection, dispatcher, log, maxLine).start();
+      const answer = (text: string, info: NovaCallInfo): Promise<string> => answerNovaText(text, dispatcher, info);
+      new LineSession(connection, { maxLine, concurrency: 1, maxQueued: MAX_QUEUED, answer, tooLongAnswer }, log).start();
     },
   };
 }
