@@ -18,6 +18,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LineBuffer } from '../test/helpers/line-buffer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,13 +34,13 @@ const READ_CHUNK = 4 * 1024 * 1024;
 // ---------------------------------------------------------------- raw client
 
 class RawClient {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly buffer = new LineBuffer();
   private waiting: (() => void) | undefined;
   private closed = false;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.buffer.push(chunk);
       this.waiting?.();
     });
     socket.on('close', () => {
@@ -64,12 +65,8 @@ class RawClient {
   /** The next reply line (without "\n"). */
   async line(): Promise<Buffer> {
     for (;;) {
-      const newline = this.buffer.indexOf(0x0a);
-      if (newline >= 0) {
-        const line = this.buffer.subarray(0, newline);
-        this.buffer = this.buffer.subarray(newline + 1);
-        return line;
-      }
+      const line = this.buffer.shift();
+      if (line !== undefined) return line;
       if (this.closed) throw new Error('connection closed');
       await new Promise<void>((resolve) => (this.waiting = resolve));
       this.waiting = undefined;
@@ -87,12 +84,7 @@ class RawClient {
   async countLines(count: number): Promise<void> {
     let seen = 0;
     for (;;) {
-      let index = this.buffer.indexOf(0x0a);
-      while (index >= 0 && seen < count) {
-        seen++;
-        this.buffer = this.buffer.subarray(index + 1);
-        index = this.buffer.indexOf(0x0a);
-      }
+      while (seen < count && this.buffer.shift() !== undefined) seen++;
       if (seen === count) return;
       if (this.closed) throw new Error(`connection closed after ${seen} of ${count} replies`);
       await new Promise<void>((resolve) => (this.waiting = resolve));

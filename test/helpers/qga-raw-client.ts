@@ -3,15 +3,18 @@
  * lines exactly as they arrive (including a leading 0xFF), no resync, no cleverness.
  */
 import { connect, type Socket } from 'node:net';
+import { LineBuffer } from './line-buffer.js';
 
 export class QgaRawClient {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly buffer = new LineBuffer();
   private waiters: Array<() => void> = [];
   private closed = false;
+  private received = 0;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.received += chunk.length;
+      this.buffer.push(chunk);
       this.wake();
     });
     socket.on('close', () => {
@@ -43,15 +46,11 @@ export class QgaRawClient {
   async readLineBytes(timeoutMs = 5000): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const newline = this.buffer.indexOf(0x0a);
-      if (newline >= 0) {
-        const line = this.buffer.subarray(0, newline);
-        this.buffer = this.buffer.subarray(newline + 1);
-        return line;
-      }
+      const line = this.buffer.shift();
+      if (line !== undefined) return line;
       if (this.closed) throw new Error('connection closed before a full reply line');
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no reply line within ${timeoutMs} ms (have ${this.buffer.length} bytes)`);
+      if (remaining <= 0) throw new Error(`no reply line within ${timeoutMs} ms (have ${this.buffer.partialBytes} bytes)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
         this.waiters.push(() => {
@@ -78,9 +77,9 @@ export class QgaRawClient {
 
   /** Resolves if no byte arrives within `ms` (for commands that send no reply). */
   async expectSilence(ms = 300): Promise<boolean> {
-    const before = this.buffer.length;
+    const before = this.received;
     await new Promise((resolve) => setTimeout(resolve, ms));
-    return this.buffer.length === before;
+    return this.received === before;
   }
 
   close(): void {
