@@ -23,6 +23,7 @@ import { Listener } from '../core/listener.js';
 import type { Logger } from '../core/logger.js';
 import { CommandPolicy, parseNameList, type PolicyOptions } from '../core/policy.js';
 import { CommandRegistry } from '../core/registry.js';
+import { addFleetOptions, prepareFleet, type FleetCliOptions } from '../agent/fleet/fleet-options.js';
 import { xmlrpcProtocol } from '../protocols/xmlrpc/index.js';
 import type { HttpAuthOptions } from '../transports/http-auth.js';
 import { HttpTransport, type HttpTlsOptions } from '../transports/http.js';
@@ -136,7 +137,7 @@ export function defaultVtDataDir(): string {
   return join(state && state.startsWith('/') ? state : join(homedir(), '.local', 'state'), 'hostlink', 'vt-agent');
 }
 
-interface RawOptions {
+interface RawOptions extends FleetCliOptions {
   host: string;
   port: string;
   pidFile: string;
@@ -199,6 +200,7 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
   const maxBodyBytes = raw.maxBodyBytes === undefined ? undefined : Number(raw.maxBodyBytes);
   if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024)) throw usage('--max-body-bytes must be a whole number of bytes, at least 1024');
   const extraListeners = (raw.listen ?? []).map((text) => parseListenSpec(text));
+  const fleetLink = prepareFleet(raw);
   const dataDir = resolve(raw.dataDir ?? defaultVtDataDir());
   const pidFile = new PidFile(resolve(raw.pidFile));
   checkPidFileFree(pidFile.path);
@@ -220,6 +222,8 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
     ...(raw.python ? { python: raw.python } : {}),
     extraListeners,
   });
+  // --controller: the vt and service commands are also jobs of a controller's fleet.
+  const fleet = fleetLink?.join(agent.registry, log, { block: blockRpcs, allow: allowRpcs });
   pidFile.write();
   log.info({ url: agent.url, pid: process.pid, dataDir, services: raw.services }, 'vt agent started');
   process.stderr.write(`hostlink vt-agent: listening on ${agent.url} (pid ${process.pid}, data in ${dataDir})\n`);
@@ -237,6 +241,7 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await agent.stopped;
+  await fleet?.stop();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   pidFile.remove();
@@ -261,7 +266,7 @@ Examples:
 `;
 
 export function addVtAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('vt-agent')
     .description("run an Avocado-VT vt_agent: XML-RPC API and services (a drop-in for 'python -m virttest.vt_agent')")
     .option('--host <address>', 'address to listen on (vt_agent defaulted to 0.0.0.0)', VT_AGENT_DEFAULT_HOST)
@@ -281,14 +286,14 @@ export function addVtAgentCommand(program: Command): void {
     .option('--with-qga', 'also serve the QEMU guest agent commands (guest-*) on this host')
     .option('--python <path>', 'Python interpreter for .py services (default python3)')
     .option('--listen <spec>', 'another listener, e.g. jsonrpc:unix:/run/vt.sock or jsonrpc:tcp:127.0.0.1:9000 (repeatable; no auth/TLS)', collect)
-    .addHelpText('after', HELP_AFTER)
-    .action(async (raw: RawOptions) => {
-      try {
-        process.exitCode = await runVtAgent(raw);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`hostlink vt-agent: ${message}\n`);
-        process.exitCode = error instanceof HostlinkError && error.errorClass === 'InvalidParameter' ? 2 : 1;
-      }
-    });
+    .addHelpText('after', HELP_AFTER);
+  addFleetOptions(command).action(async (raw: RawOptions) => {
+    try {
+      process.exitCode = await runVtAgent(raw);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`hostlink vt-agent: ${message}\n`);
+      process.exitCode = error instanceof HostlinkError && error.errorClass === 'InvalidParameter' ? 2 : 1;
+    }
+  });
 }

@@ -121,3 +121,17 @@ test('a cron schedule sends one job per run until removed', async () => {
   assert.deepEqual(await client.getSchedules(), []);
   await assert.rejects(client.unschedule('every-second'), /no schedule with id every-second/);
 });
+
+test('hostlink vt-agent --controller: vt and service commands are jobs too', async () => {
+  const services = join(fleet.temp.path, 'services');
+  mkdirSync(services);
+  writeFileSync(join(services, 'calc.js'), 'export function add(a, b) { return a + b; }\n');
+  const vt = fleet.spawnCli(
+    ['vt-agent', '--port', '0', '--pid-file', join(fleet.temp.path, 'vt.pid'), '--data-dir', join(fleet.temp.path, 'vt-data'), '--services', services, '--controller', controller.url, '--gid', '5', '--nid', '1'],
+  );
+  await fleet.waitOnline(controller.client, 5, 1, vt);
+  assert.equal(await controller.client.call(5, 1, 'calc.add', [2, 3]), 5);
+  assert.equal(await controller.client.call(5, 1, 'vt_agent.api.is_alive'), true);
+  const result = await (await controller.client.execute(5, 1, 'echo', ['node commands too'])).getNextResult(20);
+  assert.equal(result?.streams[0], 'node commands too\n');
+});

@@ -117,6 +117,13 @@ export class Fleet {
     });
   }
 
+  /** Starts `hostlink ARGS` as a tracked process (stopped by stopAll). */
+  spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
+    const proc = track(spawnCli(args, env));
+    this.procs.push(proc);
+    return proc;
+  }
+
   /** Starts `hostlink start ARGS` (controller and local agent in one process). */
   start(args: readonly string[]): Proc {
     const proc = track(spawnCli(['start', ...args]));

@@ -6,7 +6,7 @@
  *
  * Jobs get their own registry (the agent's command sets, QGA state under
  * STATE_DIR/fleet, plus the node commands), so listeners and jobs do not share QGA file
- * handles.
+ * handles, and the node commands (execute, kill, ...) are reachable as jobs only.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

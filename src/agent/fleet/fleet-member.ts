@@ -34,7 +34,11 @@ export interface FleetMemberOptions {
   readonly ca?: string | Buffer;
   readonly cert?: string | Buffer;
   readonly key?: string | Buffer;
-  /** The agent's registry: the node commands are added to it, so every listener serves them too. */
+  /**
+   * The commands jobs may call (the agent's registry). The node commands and extensions
+   * are layered on top for jobs only: the registry itself, and the listeners serving it,
+   * are left as they are (so `execute` does not appear on, say, an XML-RPC port).
+   */
   readonly registry: CommandRegistry;
   readonly policy?: PolicyOptions;
   readonly log: Logger;
@@ -123,7 +127,6 @@ class Member implements FleetMember {
   };
 
   start(): void {
-    this.options.registry.registerAll(nodeCommands({ jobs: this.jobTable }));
     this.load();
     this.runner = this.newRunner();
     this.link.start();
@@ -133,7 +136,7 @@ class Member implements FleetMember {
   /** Reads extensions and startup jobs; on failure nothing changes. */
   private load(): void {
     const sections = this.options.loadSections();
-    const top = new CommandRegistry().registerAll(extensionCommands(sections.extensions));
+    const top = new CommandRegistry().registerAll(nodeCommands({ jobs: this.jobTable })).registerAll(extensionCommands(sections.extensions));
     this.sections = sections;
     this.dispatcher = new Dispatcher(new LayeredRegistry(this.options.registry, top), new CommandPolicy(this.options.policy));
   }

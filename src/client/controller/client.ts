@@ -132,9 +132,12 @@ export class ControllerClient {
     return new CommandHandle(this.http, id, job.targets, (job.command.args ?? {}) as RunArgs);
   }
 
-  /** Sends a registry command to one agent and returns its value (the result's JSON data). */
-  async call(gid: number, nid: number, cmd: string, argumentsObject: Record<string, unknown> = {}, timeout = 60): Promise<unknown> {
-    const handle = await this.cmd(gid, nid, cmd, { max_time: timeout }, argumentsObject);
+  /**
+   * Sends a registry command to one agent and returns its value (the result's JSON data).
+   * Arguments are an object, or a list for commands that take positional ones (services).
+   */
+  async call(gid: number, nid: number, cmd: string, args: Record<string, unknown> | unknown[] = {}, timeout = 60): Promise<unknown> {
+    const handle = await this.cmd(gid, nid, cmd, { max_time: timeout }, args);
     const result = await handle.getNextResult(timeout + 5);
     if (!result) throw new HostlinkError('Timeout', `no result for ${cmd} from ${gid}:${nid} within ${timeout}s`);
     if (result.state !== 'SUCCESS') throw new HostlinkError(result.state === 'UNKNOWN_CMD' ? 'CommandNotFound' : 'GenericError', result.data || result.state, { data: { state: result.state } });
