@@ -1,7 +1,8 @@
 /**
  * The in-memory store: one controller process, nothing to install. Everything lives in
  * maps; jobs (with their results, messages and statistics) are forgotten `ttlMs` after
- * they were created, as the original's results expired after 24 hours.
+ * they were created, as the original's results expired after 24 hours, or sooner when
+ * more than `maxJobs` are kept (the oldest go first), so memory stays bounded.
  */
 import { agentKey, type AgentInfo, type JobMessage, type JobResult } from '../../protocols/fleet/job-model.js';
 import type {
@@ -48,6 +49,8 @@ function last<T>(list: readonly T[], limit: number): T[] {
 export interface MemoryStoreOptions {
   /** How long a job is kept after it was created (default 24 h). */
   readonly ttlMs?: number;
+  /** How many jobs are kept at most (default 100,000). */
+  readonly maxJobs?: number;
 }
 
 export class MemoryStore implements ControllerStore {
@@ -62,10 +65,12 @@ export class MemoryStore implements ControllerStore {
   private readonly claims = new Map<string, number>();
   private readonly listeners: Array<(event: StoreEvent) => void> = [];
   private readonly ttlMs: number;
+  private readonly maxJobs: number;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? 24 * 3600 * 1000;
+    this.maxJobs = options.maxJobs ?? 100_000;
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, this.ttlMs / 10)));
     this.sweeper.unref();
   }
@@ -84,6 +89,7 @@ export class MemoryStore implements ControllerStore {
     const results = new Map<string, JobResult>();
     for (const result of initial) results.set(agentKey(result.gid, result.nid), { ...result });
     this.jobs.set(record.command.id, { record, results, completed: [], messages: new Map(), stats: new Map() });
+    if (this.jobs.size > this.maxJobs) this.jobs.delete(this.jobs.keys().next().value!);
     return true;
   }
 
