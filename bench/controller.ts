@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     const target = figures.store === 'redis' ? 2000 : 5000;
     console.log(`\n${figures.store} store, ${figures.agents} simulated agents (${Math.ceil(figures.agents / PER_PROCESS)} processes), ${figures.connectSeconds.toFixed(1)} s to connect them all`);
     console.log(`  controller memory      ${figures.rssMiB.toFixed(0)} MiB resident, ${figures.peakMiB.toFixed(0)} MiB peak   (target < 1024 MiB: ${mark(figures.peakMiB < 1024)})`);
-    console.log(`  fan-out ping to all    best ${best.toFixed(2)} s, median ${median.toFixed(2)} s of ${figures.fanoutSeconds.length}   (target < 2 s for 10,000: ${mark(figures.agents < 10000 || best < 2)})`);
+    console.log(`  fan-out ping to all    best ${best.toFixed(2)} s, median ${median.toFixed(2)} s of ${figures.fanoutSeconds.length}   (target < 2 s for 10,000: ${figures.agents < 10000 ? 'n/a with fewer agents' : mark(best < 2)})`);
     console.log(`  jobs per second        ${figures.jobsPerSecond.toFixed(0)} one job per request (${figures.jobs} single-agent pings, ${CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.jobsPerSecond >= target)})`);
     console.log(`                         ${figures.batchedJobsPerSecond.toFixed(0)} with ${BATCH} jobs per request (${BATCH_CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.batchedJobsPerSecond >= target)})`);
     console.log(`  controller CPU         ${figures.cpuMsPerJob.toFixed(3)} ms per job (batched), ${figures.cpuMsPerFanoutTarget.toFixed(3)} ms per fan-out target: at most ${(1000 / figures.cpuMsPerJob).toFixed(0)} jobs/s per core if nothing else ran`);

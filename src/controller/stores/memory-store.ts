@@ -110,7 +110,8 @@ export class MemoryStore implements ControllerStore {
     return [...(this.jobs.get(id)?.results.values() ?? [])].map((result) => ({ ...result }));
   }
 
-  async putResult(result: JobResult, completed: boolean, last = false): Promise<void> {
+  async putResult(result: JobResult, completed: boolean, last = false, accepted = false): Promise<void> {
+    if (accepted) await (last ? this.ackWork(result, result.id) : this.acceptWork(result, result.id));
     if (last) this.running.get(keyOf(result))?.delete(result.id);
     const entry = this.jobs.get(result.id);
     if (!entry) return;

@@ -92,8 +92,9 @@ return 1
 `;
 
 /**
- * KEYS: results hash, completed list, events channel, agent's running set. ARGV:
- * "gid:nid", result JSON, ttl ms, completed (1/0), event JSON, last (1/0), job id.
+ * KEYS: results hash, completed list, events channel, agent's running set, agent's
+ * in-flight list. ARGV: "gid:nid", result JSON, ttl ms, completed (1/0), event JSON,
+ * last (1/0), job id, accepted (1/0: the agent's acceptance came with the result).
  */
 export const PUT_RESULT = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -102,6 +103,10 @@ if ARGV[4] == '1' then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
   redis.call('PUBLISH', KEYS[3], ARGV[5])
+end
+if ARGV[8] == '1' then
+  redis.call('LREM', KEYS[5], 1, ARGV[7])
+  if ARGV[6] ~= '1' then redis.call('SADD', KEYS[4], ARGV[7]) end
 end
 if ARGV[6] == '1' then redis.call('SREM', KEYS[4], ARGV[7]) end
 return 1

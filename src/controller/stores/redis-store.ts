@@ -191,12 +191,12 @@ export class RedisStore implements ControllerStore {
       .filter((result): result is JobResult => result !== undefined);
   }
 
-  async putResult(result: JobResult, completed: boolean, last = false): Promise<void> {
+  async putResult(result: JobResult, completed: boolean, last = false, accepted = false): Promise<void> {
     const agent = agentKey(result.gid, result.nid);
     await this.script(
       PUT_RESULT,
-      [`${this.p}res:${result.id}`, `${this.p}done:${result.id}`, `${this.p}events`, `${this.p}running:${agent}`],
-      [agent, JSON.stringify(result), this.ttl, completed ? '1' : '0', JSON.stringify({ type: 'result', id: result.id } satisfies StoreEvent), last ? '1' : '0', result.id],
+      [`${this.p}res:${result.id}`, `${this.p}done:${result.id}`, `${this.p}events`, `${this.p}running:${agent}`, `${this.p}inflight:${agent}`],
+      [agent, JSON.stringify(result), this.ttl, completed ? '1' : '0', JSON.stringify({ type: 'result', id: result.id } satisfies StoreEvent), last ? '1' : '0', result.id, accepted ? '1' : '0'],
     );
   }
 

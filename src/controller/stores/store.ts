@@ -81,8 +81,9 @@ export interface ControllerStore {
    * Records a target's result. `completed`: the result of a run that ended, appended to
    * the job's completion list (in the order results complete) and announced. `last`: no
    * more will come from this target, so the job leaves the agent's running set.
+   * `accepted`: the agent's acceptance came with this result (acceptWork in the same step).
    */
-  putResult(result: JobResult, completed: boolean, last?: boolean): Promise<void>;
+  putResult(result: JobResult, completed: boolean, last?: boolean, accepted?: boolean): Promise<void>;
   /** Completed results from position `after` on, in completion order. */
   readCompleted(id: string, after: number): Promise<JobResult[]>;
 
