@@ -20,6 +20,32 @@ const gzipAsync = promisify(gzip);
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Python's xmlrpc.server compresses answers from this size on. */
 export const DEFAULT_COMPRESS_THRESHOLD = 1400;
+/** Lingering close of a refused request: at most this many more body bytes are read and dropped... */
+const LINGER_BYTES = 256 * 1024 * 1024;
+/** ...for at most this long, then the connection is cut. */
+const LINGER_MS = 10_000;
+
+/** Reads and drops the rest of a refused request's body, within LINGER_BYTES and LINGER_MS. */
+function drainBounded(request: IncomingMessage): void {
+  let drained = 0;
+  const cut = (): void => {
+    request.off('data', onData);
+    request.socket.destroy();
+  };
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    drained += chunk.length;
+    if (drained > LINGER_BYTES) {
+      clearTimeout(timer);
+      cut();
+    }
+  };
+  request.on('data', onData);
+  request.once('close', () => clearTimeout(timer));
+  request.resume();
+}
+
 /** How long close() lets calls in progress finish before cutting connections. */
 const CLOSE_GRACE_MS = 5000;
 
@@ -87,7 +113,7 @@ export class HttpTransport implements MessageTransport {
         if (this.inFlight === 0) this.closing?.();
       });
       if (this.closing) response.setHeader('Connection', 'close');
-      this.serve(request, response, onMessage).catch((error: unknown) => this.fail(response, error));
+      this.serve(request, response, onMessage).catch((error: unknown) => this.fail(request, response, error));
     };
     const { tls } = this.options;
     const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
@@ -159,9 +185,11 @@ export class HttpTransport implements MessageTransport {
   }
 
   /**
-   * Answers with an HTTP error. When the body was left unread (`unread`), the connection
-   * closes after the answer, and the body is drained meanwhile so the client, still
-   * sending, can read the answer instead of a reset.
+   * Answers with an HTTP error. When the body was left unread (`unread`), the client may
+   * still be sending it: closing at once would reset the connection under it and it would
+   * never read the answer. So the rest is read and discarded ("lingering close"), up to
+   * LINGER_BYTES or LINGER_MS, after which the connection is cut: nobody can make the
+   * agent swallow unlimited bytes. A body drained in time leaves the connection usable.
    */
   private refuse(response: ServerResponse, refusal: HttpRefusal, unread: boolean, request?: IncomingMessage): void {
     if (response.headersSent) {
@@ -170,14 +198,15 @@ export class HttpTransport implements MessageTransport {
     }
     const text = `${refusal.message}\n`;
     const headers: Record<string, string | number> = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) };
-    if (unread) headers.Connection = 'close';
+    const linger = unread && request !== undefined && !request.complete;
+    if (unread && !linger) headers.Connection = 'close';
     response.writeHead(refusal.status, headers).end(text);
-    if (request && !request.complete) request.resume();
+    if (linger) drainBounded(request);
   }
 
-  private fail(response: ServerResponse, error: unknown): void {
+  private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
     if (error instanceof HttpRefusal) {
-      this.refuse(response, error, error.status === 413);
+      this.refuse(response, error, error.status === 413, request);
       return;
     }
     // Never a stack trace over the wire.
