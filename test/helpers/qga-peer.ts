@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { makeTempDir } from './temp.js';
 
@@ -20,6 +21,17 @@ export interface QemuGaOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+function accepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
 export async function startQemuGa(qemuGaPath: string, options: QemuGaOptions = {}): Promise<RunningQgaPeer> {
   const temp = makeTempDir('hostlink-qemu-ga-');
   const socketPath = join(temp.path, 'qga.sock');
@@ -34,11 +46,18 @@ export async function startQemuGa(qemuGaPath: string, options: QemuGaOptions = {
   child.once('exit', () => {
     exited = true;
   });
-  for (let i = 0; i < 500 && !existsSync(socketPath); i++) {
-    if (exited) throw new Error('qemu-ga exited at start; see its log in ' + temp.path);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  // The socket file appears at bind(), a moment before listen(): wait until a connection
+  // is accepted, so no test meets ECONNREFUSED.
+  let ready = false;
+  for (let i = 0; i < 500 && !ready && !exited; i++) {
+    ready = existsSync(socketPath) && (await accepts(socketPath));
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  if (!existsSync(socketPath)) throw new Error('qemu-ga did not create its socket');
+  if (!ready) {
+    child.kill('SIGKILL');
+    temp.remove();
+    throw new Error(exited ? 'qemu-ga exited at start' : 'qemu-ga did not start listening on its socket');
+  }
   return {
     socketPath,
     stateDir,
