@@ -18,6 +18,8 @@ import { CommandRegistry } from '../../core/registry.js';
 import { checkRunArgs } from '../../protocols/fleet/command-check.js';
 import type { JobCommand } from '../../protocols/fleet/job-model.js';
 import { LINK_HEADERS, LINK_PATH, parseControllerFrames, type AgentFrame, type ControllerFrame } from '../../protocols/fleet/link-frames.js';
+
+type StateFrame = Extract<AgentFrame, { type: 'state' }>;
 import { ControllerLink } from '../../transports/controller-link.js';
 import type { FleetSections } from './fleet-config.js';
 import { JobRunner, type JobEvents } from './job-runner.js';
@@ -198,10 +200,7 @@ class Member implements FleetMember {
 
   private readonly events: JobEvents = {
     accepted: (id) => this.send({ type: 'accepted', id }),
-    state: (id, state, starttime) => {
-      const origin = this.ownJobs.get(id);
-      this.send({ type: 'state', id, state, starttime, ...(origin ? { origin: { cmd: origin.cmd, args: origin.args, ...(origin.tags !== undefined ? { tags: origin.tags } : {}) } } : {}) });
-    },
+    state: (id, state, starttime) => this.send(this.stateFrame(id, state, starttime)),
     messages: (id, messages) => this.send({ type: 'messages', id, messages }),
     stats: (id, samples) => this.send({ type: 'stats', id, samples }),
     result: (result, messages) => {
@@ -211,6 +210,17 @@ class Member implements FleetMember {
       this.queue(frame, true);
     },
   };
+
+  /**
+   * A job's state for the controller. A job this agent started by itself carries its
+   * origin, so a controller that first hears of it here (a startup job running when the
+   * link comes up) records what it is.
+   */
+  private stateFrame(id: string, state: StateFrame['state'], starttime: number): StateFrame {
+    const origin = this.ownJobs.get(id);
+    if (!origin) return { type: 'state', id, state, starttime };
+    return { type: 'state', id, state, starttime, origin: { cmd: origin.cmd, args: origin.args, ...(origin.tags !== undefined ? { tags: origin.tags } : {}) } };
+  }
 
   private send(frame: AgentFrame): void {
     this.queue(JSON.stringify(frame), false);
@@ -237,7 +247,7 @@ class Member implements FleetMember {
   private onOpen(): void {
     // The controller may have restarted: tell it what runs here, then what it missed.
     for (const job of this.runner.runningJobs()) {
-      if (job.starttime > 0) this.link.send(JSON.stringify({ type: 'state', id: job.id, state: 'RUNNING', starttime: job.starttime } satisfies AgentFrame));
+      if (job.starttime > 0) this.link.send(JSON.stringify(this.stateFrame(job.id, 'RUNNING', job.starttime)));
     }
     const away = this.away;
     this.away = [];
