@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControllerClient } from '../../src/client/controller/index.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { hostlinkNodeArgs } from '../helpers/cli.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,7 +34,7 @@ export interface ControllerProc extends Proc {
 }
 
 function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  return spawn(process.execPath, [...hostlinkNodeArgs(), ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOSTLINK_CONTROLLER: '', HOSTLINK_TOKEN: '', ...env },
