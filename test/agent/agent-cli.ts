@@ -46,10 +46,10 @@ export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<Cli
       child.kill('SIGKILL');
       reject(new Error(`hostlink ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
     }, timeoutMs);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then have the pipes delivered everything the process wrote.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      // Let the pipes deliver what is left.
-      setImmediate(() => resolve({ status: code ?? signal ?? 'unknown', stdout, stderr }));
+      resolve({ status: code ?? signal ?? 'unknown', stdout, stderr });
     });
   });
 }
