@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { hostlinkNodeArgs } from '../helpers/cli.js';
+import { hostlinkNodeArgs, runHostlink, type CliResult } from '../helpers/cli.js';
+
+export type { CliResult };
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,11 +22,6 @@ export interface AgentRun {
   readonly exited: Promise<number | string>;
 }
 
-export interface CliResult {
-  readonly status: number | string;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [...hostlinkNodeArgs(), ...args], {
@@ -36,22 +33,7 @@ function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProces
 
 /** Runs the CLI to completion (for commands that end by themselves: errors, --dump-conf). */
 export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
-  const child = spawnCli(args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hostlink ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    // 'close', not 'exit': only then have the pipes delivered everything the process wrote.
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ status: code ?? signal ?? 'unknown', stdout, stderr });
-    });
-  });
+  return runHostlink(args, { timeoutMs });
 }
 
 /** Starts `hostlink agent ARGS` and waits for its "agent started" log line. */

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControllerClient } from '../../src/client/controller/index.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { hostlinkNodeArgs } from '../helpers/cli.js';
+import { hostlinkNodeArgs, runHostlink, type CliResult } from '../helpers/cli.js';
+
+export type { CliResult };
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,11 +35,14 @@ export interface ControllerProc extends Proc {
   readonly client: ControllerClient;
 }
 
+/** The tests name their controller and token themselves, never from the environment. */
+const CLIENT_ENV: NodeJS.ProcessEnv = { HOSTLINK_CONTROLLER: '', HOSTLINK_TOKEN: '' };
+
 function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [...hostlinkNodeArgs(), ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOSTLINK_CONTROLLER: '', HOSTLINK_TOKEN: '', ...env },
+    env: { ...process.env, ...CLIENT_ENV, ...env },
   });
 }
 
@@ -165,27 +170,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface CliResult {
-  readonly status: number | string;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs `hostlink ARGS` to completion. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
-  const child = spawnCli(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hostlink ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ status: code ?? signal ?? 'unknown', stdout, stderr });
-    });
-  });
+  return runHostlink(args, { env: { ...CLIENT_ENV, ...env }, timeoutMs });
 }

@@ -3,6 +3,7 @@
  * the sources; with HOSTLINK_TEST_BUILT=1 (set by .ci/run right after `npm run build`)
  * the built `bin/hostlink.js`, which is what users run and starts several times faster.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +21,38 @@ export function hostlinkNodeArgs(): string[] {
     return [BUILT_BIN];
   }
   return ['--import', 'tsx', SOURCE_MAIN];
+}
+
+export interface CliResult {
+  readonly status: number | string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `hostlink ARGS` from the repository root to completion, with `env` over this
+ * process's environment; rejects (after killing it) if it has not ended by `timeoutMs`.
+ */
+export function runHostlink(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const child = spawn(process.execPath, [...hostlinkNodeArgs(), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hostlink ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    // 'close', not 'exit': only then have the pipes delivered everything the process wrote.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? signal ?? 'unknown', stdout, stderr });
+    });
+  });
 }
