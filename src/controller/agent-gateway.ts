@@ -38,6 +38,11 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** What an agent says about itself (host name, version, OS): kept, but bounded. */
+function described(request: IncomingMessage, name: string): string | undefined {
+  return header(request, name)?.slice(0, 256);
+}
+
 /**
  * The agent a verified TLS client certificate names (CN "GID:NID"); undefined without
  * one, null for a verified certificate that names no agent (the token decides then).
@@ -108,10 +113,10 @@ export class AgentGateway {
       log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason: admission.reason }, 'agent refused');
       return refuse(socket, admission.status, admission.reason);
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.serve(ws, { gid, nid, roles, instance, hostname: header(request, LINK_HEADERS.hostname), version: header(request, LINK_HEADERS.version) }));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.serve(ws, { gid, nid, roles, instance, hostname: described(request, LINK_HEADERS.hostname), version: described(request, LINK_HEADERS.version), os: described(request, LINK_HEADERS.os) }));
   }
 
-  private serve(ws: WebSocket, identity: { gid: number; nid: number; roles: string[]; instance: string; hostname: string | undefined; version: string | undefined }): void {
+  private serve(ws: WebSocket, identity: { gid: number; nid: number; roles: string[]; instance: string; hostname: string | undefined; version: string | undefined; os: string | undefined }): void {
     const { controller, log } = this.options;
     this.sockets.add(ws);
     this.alive.set(ws, 0);
@@ -139,6 +144,7 @@ export class AgentGateway {
       instance: identity.instance,
       ...(identity.hostname !== undefined ? { hostname: identity.hostname } : {}),
       ...(identity.version !== undefined ? { version: identity.version } : {}),
+      ...(identity.os !== undefined ? { os: identity.os } : {}),
       send: (frame) => {
         if (frame.type === 'ack') {
           acks.push(...frame.seqs);

@@ -34,6 +34,7 @@ export interface AgentSession extends AgentAddress {
   readonly instance: string;
   readonly hostname?: string;
   readonly version?: string;
+  readonly os?: string;
   send(frame: ControllerFrame): void;
   close(code: number, reason: string): void;
 }
@@ -270,6 +271,7 @@ export class Controller {
       connected: Date.now(),
       ...(session.hostname !== undefined ? { hostname: session.hostname } : {}),
       ...(session.version !== undefined ? { version: session.version } : {}),
+      ...(session.os !== undefined ? { os: session.os } : {}),
     };
     const before = await this.store.agentOnline(presence);
     if (before && before.instance !== session.instance) {

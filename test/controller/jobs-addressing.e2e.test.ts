@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { JobResult } from '../../src/client/controller/index.js';
 import { Fleet, type ControllerProc } from './fleet-helpers.js';
+import { machine, release, type } from 'node:os';
 
 const fleet = new Fleet();
 let controller: ControllerProc;
@@ -32,6 +33,8 @@ test('the controller lists every agent with its roles', async () => {
   const byKey = new Map(listed.map((agent) => [`${agent.gid}:${agent.nid}`, agent]));
   assert.deepEqual([...byKey.keys()].sort(), ['1:1', '1:2', '2:1']);
   assert.deepEqual(byKey.get('1:1')?.roles, ['web', 'db']);
+  // Each agent announces its system in one line: kernel name, release and machine at least.
+  assert.ok(byKey.get('1:1')?.os?.includes(`${type()} ${release()} ${machine()}`), `os: ${byKey.get('1:1')?.os}`);
   assert.ok(listed.every((agent) => agent.online));
 });
 

@@ -17,6 +17,7 @@ import { CommandPolicy, type PolicyOptions } from '../../core/policy.js';
 import { CommandRegistry } from '../../core/registry.js';
 import { checkRunArgs } from '../../protocols/fleet/command-check.js';
 import type { JobCommand } from '../../protocols/fleet/job-model.js';
+import { osSummary } from './os-summary.js';
 import { LINK_HEADERS, LINK_PATH, parseControllerFrames, type AgentFrame, type ControllerFrame } from '../../protocols/fleet/link-frames.js';
 
 type StateFrame = Extract<AgentFrame, { type: 'state' }>;
@@ -92,6 +93,7 @@ class Member implements FleetMember {
       [LINK_HEADERS.roles]: (options.roles ?? []).join(','),
       [LINK_HEADERS.instance]: randomUUID(),
       [LINK_HEADERS.hostname]: hostname(),
+      [LINK_HEADERS.os]: osSummary(),
     };
     if (options.version) headers[LINK_HEADERS.version] = options.version;
     this.link = new ControllerLink({

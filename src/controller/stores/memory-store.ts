@@ -286,6 +286,7 @@ export class MemoryStore implements ControllerStore {
       online: entry.online,
       ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
       ...(presence.version !== undefined ? { version: presence.version } : {}),
+      ...(presence.os !== undefined ? { os: presence.os } : {}),
     };
   }
 

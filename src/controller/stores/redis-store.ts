@@ -357,6 +357,7 @@ export class RedisStore implements ControllerStore {
       online,
       ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
       ...(presence.version !== undefined ? { version: presence.version } : {}),
+      ...(presence.os !== undefined ? { os: presence.os } : {}),
     };
   }
 

@@ -66,6 +66,7 @@ export interface AgentPresence {
   readonly connected: number;
   readonly hostname?: string;
   readonly version?: string;
+  readonly os?: string;
 }
 
 export interface ControllerStore {

@@ -162,6 +162,8 @@ export interface AgentInfo {
   /** The agent's hostname and hostlink version, as it announced them. */
   readonly hostname?: string;
   readonly version?: string;
+  /** The agent's system in one line, as it announced it. */
+  readonly os?: string;
 }
 
 export function agentKey(gid: number, nid: number): string {

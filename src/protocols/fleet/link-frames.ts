@@ -17,6 +17,8 @@ export const LINK_HEADERS = {
   instance: 'x-hostlink-instance',
   hostname: 'x-hostlink-hostname',
   version: 'x-hostlink-version',
+  /** A one-line description of the agent's system (distribution, kernel, machine). */
+  os: 'x-hostlink-os',
 } as const;
 
 export const LINK_PATH = '/v1/agent';
