@@ -27,6 +27,5 @@ export function osSummary(): string {
   const kernel = `${type()} ${release()} ${machine()}`;
   const distro = distribution();
   const text = distro ? `${distro}, ${kernel}` : kernel;
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_LENGTH);
 }
