@@ -27,6 +27,7 @@ import { bearerToken, type Authenticator, type ClientRight } from './auth.js';
 import type { Controller } from './controller.js';
 import type { Scheduler } from './scheduler.js';
 import type { ControllerStore } from './stores/store.js';
+import { dashboardHandler } from './dashboard/serve-dashboard.js';
 
 export interface HttpApiOptions {
   readonly controller: Controller;
@@ -98,6 +99,8 @@ function optionalInt(url: URL, name: string): number | undefined {
 }
 
 export class HttpApi {
+  private readonly dashboard = dashboardHandler();
+
   constructor(private readonly options: HttpApiOptions) {}
 
   handle(request: IncomingMessage, response: ServerResponse): void {
@@ -121,6 +124,7 @@ export class HttpApi {
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://controller');
+    if (this.dashboard(request, response, url.pathname)) return;
     const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent);
     const method = request.method ?? 'GET';
     const { controller, store } = this.options;
