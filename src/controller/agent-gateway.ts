@@ -56,6 +56,13 @@ export function certificateAgent(request: IncomingMessage): { gid: number; nid: 
   return match ? { gid: Number(match[1]), nid: Number(match[2]) } : null;
 }
 
+/** Why a client certificate that was presented failed verification (e.g. signed by another CA); undefined if none was. */
+function untrustedCertificate(request: IncomingMessage): string | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  if (!socket.encrypted || socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  return Object.keys(socket.getPeerCertificate()).length > 0 ? String(socket.authorizationError ?? 'unverified') : undefined;
+}
+
 function parseId(text: string | undefined): number | undefined {
   if (text === undefined || !/^-?\d{1,9}$/.test(text.trim())) return undefined;
   return Number(text.trim());
@@ -105,8 +112,10 @@ export class AgentGateway {
         ? ({ ok: true } as const)
         : ({ ok: false, status: 403, reason: `this certificate belongs to agent ${certified.gid}:${certified.nid}, not ${gid}:${nid}` } as const);
     if (!verdict.ok) {
-      log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason: verdict.reason }, 'agent refused');
-      return refuse(socket, verdict.status, verdict.reason);
+      const untrusted = certified === undefined ? untrustedCertificate(request) : undefined;
+      const reason = untrusted ? `client certificate not trusted (${untrusted}) and ${verdict.reason}` : verdict.reason;
+      log.warn({ agent: `${gid}:${nid}`, from: request.socket.remoteAddress, reason }, 'agent refused');
+      return refuse(socket, verdict.status, reason);
     }
     const admission = await controller.admit({ gid, nid }, instance);
     if (!admission.ok) {
