@@ -24,8 +24,9 @@ const SECURITY_HEADERS = {
 /** Answers a dashboard request and returns true, or returns false for paths that are not the dashboard's. */
 export type DashboardHandler = (request: IncomingMessage, response: ServerResponse, pathname: string) => boolean;
 
+/** The page is served at / only: it loads its files and the API by relative URLs (so a path prefix of a reverse proxy works). */
 export function isDashboardPath(pathname: string): boolean {
-  return pathname === '/' || pathname === '/ui' || pathname.startsWith(ASSET_PREFIX);
+  return pathname === '/' || pathname.startsWith(ASSET_PREFIX);
 }
 
 function sendText(response: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
@@ -66,8 +67,7 @@ export function dashboardHandler(dir: string = DASHBOARD_ASSET_DIR): DashboardHa
       sendText(response, 503, `the dashboard's files are missing from this installation (${missing}); build with npm run build\n`);
       return true;
     }
-    const key = pathname === '/' || pathname === '/ui' || pathname === ASSET_PREFIX ? PAGE : pathname;
-    const asset = table.get(key);
+    const asset = pathname === '/' ? table.get(PAGE) : pathname === PAGE ? undefined : table.get(pathname);
     if (asset) sendAsset(request, response, asset);
     else sendText(response, 404, 'not found\n');
     return true;

@@ -1,0 +1,87 @@
+// The lifetime of what a view started: its requests and streams (one AbortSignal), its
+// timers and listeners. Leaving the view disposes the scope, and everything stops.
+import { ApiError } from './api.js';
+import { clearNotice, showNotice } from './notice.js';
+
+export function isAbort(error) {
+  return error?.name === 'AbortError';
+}
+
+/** What a failed background refresh tells the user (401 is handled by the login form). */
+export function reportRefreshError(error) {
+  if (isAbort(error) || (error instanceof ApiError && error.status === 401)) return;
+  showNotice(error instanceof ApiError && error.status === 0 ? 'The controller does not answer; retrying…' : `Refresh failed: ${error.message}`, 'error');
+}
+
+export class Scope {
+  constructor(parent) {
+    this.controller = new AbortController();
+    this.cleanups = [];
+    if (parent) parent.onDispose(() => this.dispose());
+  }
+
+  get signal() {
+    return this.controller.signal;
+  }
+
+  get active() {
+    return !this.controller.signal.aborted;
+  }
+
+  onDispose(cleanup) {
+    if (this.active) this.cleanups.push(cleanup);
+    else cleanup();
+  }
+
+  listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.onDispose(() => target.removeEventListener(type, handler));
+  }
+
+  /**
+   * Runs `task` now and then every `ms` while the tab is visible (none while hidden; one
+   * at once when it shows again). Returns { now() } to refresh at once, and { stop() }.
+   */
+  poll(task, ms) {
+    let timer;
+    let running = false;
+    let stopped = false;
+    const visible = () => document.visibilityState === 'visible';
+    const run = async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (stopped || !this.active || running || !visible()) return;
+      running = true;
+      try {
+        await task();
+        clearNotice('error');
+      } catch (error) {
+        reportRefreshError(error);
+      } finally {
+        running = false;
+      }
+      if (!stopped && this.active && visible()) timer = setTimeout(run, ms);
+    };
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+    this.listen(document, 'visibilitychange', () => {
+      if (visible() && timer === undefined) void run();
+    });
+    this.onDispose(stop);
+    void run();
+    return { now: run, stop };
+  }
+
+  every(ms, task) {
+    const timer = setInterval(task, ms);
+    this.onDispose(() => clearInterval(timer));
+  }
+
+  dispose() {
+    if (!this.active) return;
+    this.controller.abort();
+    for (const cleanup of this.cleanups.splice(0).reverse()) cleanup();
+  }
+}
