@@ -16,7 +16,7 @@
  * Targets (issue 5): 10,000 agents under 1 GiB; fan-out to 10,000 in under 2 s;
  * 5,000 jobs/s (memory) and 2,000 jobs/s (Redis).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -259,6 +259,12 @@ async function runStore(store: string): Promise<Figures> {
   const batchedRate = await batchedJobsPerSecond(controller.url, sims);
   const cpuMsPerJob = JOBS === 0 ? 0 : ((cpuSecondsOf(pid) - batchCpu) * 1000) / JOBS;
   const memory = memoryOf(controller.child.pid!);
+  if (redis && process.env.BENCH_DEBUG) {
+    // What the run cost Redis: calls per command and errors (BENCH_DEBUG=1).
+    const port = new URL(redis).port;
+    const info = spawnSync('redis-cli', ['-p', port, 'INFO', 'commandstats'], { encoding: 'utf8' }).stdout + spawnSync('redis-cli', ['-p', port, 'INFO', 'errorstats'], { encoding: 'utf8' }).stdout;
+    process.stderr.write(info.split('\n').filter((line) => /^(cmdstat|errorstat)/.test(line)).map((line) => `  ${line.replace(/,usec_per_call.*?(,|$)/, ' ').trim()}\n`).join(''));
+  }
   for (const sim of sims) sim.child.send({ type: 'stop' });
   controller.child.kill('SIGTERM');
   await new Promise((resolve) => controller.child.once('exit', resolve));

@@ -135,9 +135,36 @@ export class Controller {
     });
     // Role targets are resolved against one look at the agents for the whole batch.
     const agents = commands.some((command) => command.nid === undefined) ? await this.store.listAgents() : undefined;
-    const outcomes: SubmitOutcome[] = [];
-    for (const command of commands) outcomes.push(await this.submitChecked(command, agents));
-    return outcomes;
+    // All at once: the store gathers their steps into few round trips. Each job's steps
+    // still run in the batch's order, so two jobs for one agent are queued in order.
+    return Promise.all(commands.map((command) => this.submitChecked(command, agents)));
+  }
+
+  /**
+   * Several independent commands in one call: each is checked and submitted on its own,
+   * so a bad one gets its error in its place and the others go ahead (what a client that
+   * gathers many callers' commands into one request needs).
+   */
+  async submitEach(inputs: readonly unknown[]): Promise<Array<SubmitOutcome | { readonly rejected: HostlinkError }>> {
+    const checked = inputs.map((input): JobCommand | HostlinkError => {
+      try {
+        return checkCommand(input);
+      } catch (error) {
+        return error instanceof HostlinkError ? error : invalidRequest((error as Error).message);
+      }
+    });
+    const anyRoles = checked.some((command) => !(command instanceof HostlinkError) && command.nid === undefined);
+    const agents = anyRoles ? await this.store.listAgents() : undefined;
+    return Promise.all(
+      checked.map(async (command) => {
+        if (command instanceof HostlinkError) return { rejected: command };
+        try {
+          return await this.submitChecked(command, agents);
+        } catch (error) {
+          return { rejected: error instanceof HostlinkError ? error : new HostlinkError('GenericError', 'the job could not be stored') };
+        }
+      }),
+    );
   }
 
   private async submitChecked(command: JobCommand, agents: readonly AgentInfo[] | undefined): Promise<SubmitOutcome> {
@@ -176,9 +203,16 @@ export class Controller {
       return;
     }
     // An agent connected here is sent its work at once; others hear of it through the store.
-    const local = this.sessions.get(agentKey(agent.gid, agent.nid));
-    await this.store.enqueue(agent, command.id, now + this.offlineWaitMs, !local);
-    if (local) this.pump(local);
+    // With nothing queued before it (and no send of older work under way) the job skips the
+    // queue: the store puts it in flight and it is sent from here.
+    const key = agentKey(agent.gid, agent.nid);
+    const local = this.sessions.get(key);
+    const direct = await this.store.enqueue(agent, command.id, now + this.offlineWaitMs, !local, local !== undefined && !this.pumping.has(key));
+    // The agent may have reconnected meanwhile: in flight is in flight for its new connection too.
+    const current = this.sessions.get(key);
+    if (!current) return;
+    if (direct) current.send({ type: 'job', job: command });
+    else this.pump(current);
   }
 
   async command(id: string): Promise<JobCommand | undefined> {
@@ -435,8 +469,10 @@ export class Controller {
         return;
       }
       case 'result': {
-        for (const wake of this.resultWaiters.get(event.id) ?? []) wake();
-        for (const listener of this.watchers.get(event.id) ?? []) listener({ type: 'result' });
+        for (const id of event.ids) {
+          for (const wake of this.resultWaiters.get(id) ?? []) wake();
+          for (const listener of this.watchers.get(id) ?? []) listener({ type: 'result' });
+        }
         return;
       }
       case 'messages':

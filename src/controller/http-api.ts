@@ -3,7 +3,9 @@
  * `{"error": {"class", "message"}}`):
  *
  *   POST /v1/jobs                      submit a command -> {id, targets}; an array of
- *                                      commands -> {jobs: [{id, targets}, ...]}
+ *                                      commands -> {jobs: [{id, targets}, ...]} (all checked
+ *                                      first; ?atomic=false: each on its own, a bad one
+ *                                      gets {error} in its place)
  *   GET  /v1/jobs?limit=N              recent jobs, newest first
  *   GET  /v1/jobs/ID                   the command and every target's latest result
  *   GET  /v1/jobs/ID/results?after=N&wait=MS   completed results in completion order
@@ -141,6 +143,11 @@ export class HttpApi {
           const body = await readBody(request);
           if (Array.isArray(body)) {
             if (body.length > MAX_BATCH) throw new HttpError(400, 'InvalidParameter', `at most ${MAX_BATCH} commands per request`);
+            if (url.searchParams.get('atomic') === 'false') {
+              // Each command on its own: a bad one gets {error} in its place, the rest go ahead.
+              const outcomes = await controller.submitEach(body);
+              return send(response, 201, { jobs: outcomes.map((outcome) => ('rejected' in outcome ? { error: publicError(outcome.rejected) } : outcome)) });
+            }
             return send(response, 201, { jobs: await controller.submitMany(body) });
           }
           const outcome = await controller.submit(body);
@@ -306,6 +313,12 @@ export class HttpApi {
     }
     await readResults();
   }
+}
+
+/** An error as the API shows it: class and message, never internals of a failure. */
+function publicError(error: HostlinkError): { class: string; message: string } {
+  const internal = (STATUS_OF[error.errorClass] ?? 500) === 500;
+  return { class: error.errorClass, message: internal ? 'internal error' : error.message };
 }
 
 function messageKey(message: JobMessage): string {

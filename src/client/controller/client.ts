@@ -15,6 +15,7 @@ import { dataToString } from '../../protocols/fleet/command-check.js';
 import type { AgentAddress, AgentInfo, JobMessage, JobResult, RunArgs } from '../../protocols/fleet/job-model.js';
 import { CommandHandle, messagesPath, type MessageQuery } from './command-handle.js';
 import { errorFromBody, requestJson, type HttpOptions } from './http.js';
+import { JobSubmitter } from './submitter.js';
 
 export const DEFAULT_CONTROLLER_URL = 'http://127.0.0.1:7700';
 
@@ -74,18 +75,21 @@ function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
 export class ControllerClient {
   readonly url: string;
   private readonly http: HttpOptions;
+  private readonly submitter: JobSubmitter;
 
   constructor(options: ControllerClientOptions = {}) {
     this.url = options.url ?? process.env.HOSTLINK_CONTROLLER ?? DEFAULT_CONTROLLER_URL;
     const token = options.token ?? process.env.HOSTLINK_TOKEN;
     const ca = loadCa(options.ca);
     this.http = { baseUrl: this.url, ...(token ? { token } : {}), ...(ca ? { ca } : {}) };
+    this.submitter = new JobSubmitter(this.http);
   }
 
   /**
    * Sends a command to agents: gid+nid is one agent; null nid with roles are the agents
    * holding them (one, or all with fanout). `data` goes to a program's stdin, or is the
-   * JSON arguments of a registry command (objects are sent as JSON).
+   * JSON arguments of a registry command (objects are sent as JSON). Calls made at the
+   * same time are sent to the controller together, each still answered on its own.
    */
   async cmd(gid: number | null | undefined, nid: number | null | undefined, cmd: string, args: RunArgs = {}, data?: unknown, id?: string, options: CommandOptions = {}): Promise<CommandHandle> {
     const body: Record<string, unknown> = { cmd, args };
@@ -98,7 +102,8 @@ export class ControllerClient {
     if (options.tags !== undefined) body.tags = options.tags;
     const text = dataToString(data);
     if (text !== undefined) body.data = text;
-    const { status, body: answer } = await requestJson(this.http, 'POST', 'v1/jobs', body);
+    // Concurrent calls are gathered into one request (see submitter.ts).
+    const { status, body: answer } = await this.submitter.submit(body);
     if (status === 409 && answer.state === 'DUPLICATE_ID') return new CommandHandle(this.http, String(answer.id), [], args, true);
     if (status !== 201) throw errorFromBody(status, answer);
     return new CommandHandle(this.http, String(answer.id), (answer.targets ?? []) as AgentAddress[], args);

@@ -118,7 +118,7 @@ export class MemoryStore implements ControllerStore {
     entry.results.set(agentKey(result.gid, result.nid), { ...result });
     if (completed) {
       entry.completed.push({ ...result });
-      await this.publish({ type: 'result', id: result.id });
+      await this.publish({ type: 'result', ids: [result.id] });
     }
   }
 
@@ -174,13 +174,20 @@ export class MemoryStore implements ControllerStore {
     return last(this.agentStats.get(agentKey(gid, nid)) ?? [], STATS_PER_TARGET);
   }
 
-  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true): Promise<void> {
+  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true, offer = false): Promise<boolean> {
     const key = keyOf(agent);
     let queue = this.queues.get(key);
+    if (offer && (!queue || queue.length === 0)) {
+      let inflight = this.inflight.get(key);
+      if (!inflight) this.inflight.set(key, (inflight = []));
+      inflight.push(id);
+      return true;
+    }
     if (!queue) this.queues.set(key, (queue = []));
     queue.push(id);
     this.deadlines.set(`${key}|${id}`, { agent: { gid: agent.gid, nid: agent.nid }, id, deadline });
     if (announce) await this.publish({ type: 'work', gid: agent.gid, nid: agent.nid });
+    return false;
   }
 
   async takeWork(agent: AgentAddress, max: number): Promise<string[]> {

@@ -1,20 +1,9 @@
 /**
- * The Lua scripts of the Redis store: the few steps that must happen at once however
- * many controllers share the Redis (taking work, putting it back, expiring it, marking
- * an agent offline only if it is still the same connection).
+ * The Lua scripts of the Redis store for the rarer steps that must happen at once however
+ * many controllers share the Redis (putting work back, removing it, expiring it, marking
+ * an agent offline only if it is still the same connection). The hot path is in
+ * redis-batch.ts.
  */
-
-/** KEYS: queue, inflight, deadlines. ARGV: max, agent key. Returns the ids moved to inflight. */
-export const TAKE_WORK = `
-local out = {}
-for i = 1, tonumber(ARGV[1]) do
-  local id = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
-  if not id then break end
-  redis.call('ZREM', KEYS[3], ARGV[2] .. '|' .. id)
-  out[#out + 1] = id
-end
-return out
-`;
 
 /** KEYS: inflight, queue. Moves inflight ids back to the head of the queue, order kept. */
 export const REQUEUE_INFLIGHT = `
@@ -68,53 +57,3 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return before
 `;
 
-/**
- * KEYS: job, jobs index, results hash. ARGV: record JSON, ttl ms, created, id, then
- * field/value pairs of the first results. 0 when the id is taken (nothing written).
- */
-export const CREATE_JOB = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) == false then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
-if #ARGV > 4 then
-  redis.call('HSET', KEYS[3], unpack(ARGV, 5))
-  redis.call('PEXPIRE', KEYS[3], ARGV[2])
-end
-return 1
-`;
-
-/** KEYS: queue, deadlines, events channel. ARGV: id, deadline, "gid:nid", event JSON ("" for none). */
-export const ENQUEUE = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3] .. '|' .. ARGV[1])
-if ARGV[4] ~= '' then redis.call('PUBLISH', KEYS[3], ARGV[4]) end
-return 1
-`;
-
-/**
- * KEYS: results hash, completed list, events channel, agent's running set, agent's
- * in-flight list. ARGV: "gid:nid", result JSON, ttl ms, completed (1/0), event JSON,
- * last (1/0), job id, accepted (1/0: the agent's acceptance came with the result).
- */
-export const PUT_RESULT = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-if ARGV[4] == '1' then
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-  redis.call('PUBLISH', KEYS[3], ARGV[5])
-end
-if ARGV[8] == '1' then
-  redis.call('LREM', KEYS[5], 1, ARGV[7])
-  if ARGV[6] ~= '1' then redis.call('SADD', KEYS[4], ARGV[7]) end
-end
-if ARGV[6] == '1' then redis.call('SREM', KEYS[4], ARGV[7]) end
-return 1
-`;
-
-/** KEYS: inflight list, running set. ARGV: job id. The agent took the job. */
-export const ACCEPT_WORK = `
-redis.call('LREM', KEYS[1], 1, ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[1])
-return 1
-`;

@@ -19,7 +19,8 @@ import { HostlinkError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { agentKey, type AgentInfo, type JobMessage, type JobResult } from '../../protocols/fleet/job-model.js';
 import { MESSAGES_PER_TARGET, STATS_PER_TARGET } from './memory-store.js';
-import { ACCEPT_WORK, AGENT_OFFLINE, AGENT_ONLINE, CREATE_JOB, DEQUEUE, ENQUEUE, PUT_RESULT, REQUEUE_INFLIGHT, TAKE_EXPIRED, TAKE_WORK } from './redis-scripts.js';
+import { BATCH, RedisBatcher } from './redis-batch.js';
+import { AGENT_OFFLINE, AGENT_ONLINE, DEQUEUE, REQUEUE_INFLIGHT, TAKE_EXPIRED } from './redis-scripts.js';
 import type {
   AgentAddress,
   AgentPresence,
@@ -89,6 +90,7 @@ export class RedisStore implements ControllerStore {
   private readonly listeners: Array<(event: StoreEvent) => void> = [];
   private readonly ttl: string;
   private readonly p: string;
+  private readonly batch: RedisBatcher;
 
   private constructor(
     private readonly client: Client,
@@ -99,6 +101,7 @@ export class RedisStore implements ControllerStore {
   ) {
     this.ttl = String(ttlMs);
     this.p = prefix;
+    this.batch = new RedisBatcher((argv) => this.script(BATCH, [], argv), [prefix, this.ttl]);
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -118,6 +121,8 @@ export class RedisStore implements ControllerStore {
     subscriber.on('error', () => undefined);
     await subscriber.connect();
     const store = new RedisStore(client, subscriber, options.log, options.ttlMs ?? 24 * 3600 * 1000, options.prefix ?? 'hl:');
+    // Loaded up front, so the first burst of EVALSHA does not meet NOSCRIPT by the thousand.
+    await Promise.all([BATCH, AGENT_OFFLINE, AGENT_ONLINE, DEQUEUE, REQUEUE_INFLIGHT, TAKE_EXPIRED].map((source) => client.sendCommand(['SCRIPT', 'LOAD', source])));
     await subscriber.subscribe(`${store.p}events`, (message: string) => store.deliver(message));
     return store;
   }
@@ -155,15 +160,8 @@ export class RedisStore implements ControllerStore {
   async createJob(record: JobRecord, initial: readonly JobResult[]): Promise<boolean> {
     const id = record.command.id;
     const fields = initial.flatMap((result) => [agentKey(result.gid, result.nid), JSON.stringify(result)]);
-    // Lua's unpack() takes a few thousand values at most: a large fan-out's results go after.
-    const inline = fields.length <= 2000 ? fields : [];
-    const created = await this.script(CREATE_JOB, [`${this.p}job:${id}`, `${this.p}jobs`, `${this.p}res:${id}`], [JSON.stringify(record), this.ttl, String(record.created), id, ...inline]);
-    if (Number(created) !== 1) return false;
-    for (let start = inline.length; start < fields.length; start += 2000) {
-      await this.command(['HSET', `${this.p}res:${id}`, ...fields.slice(start, start + 2000)]);
-    }
-    if (inline.length < fields.length) await this.command(['PEXPIRE', `${this.p}res:${id}`, this.ttl]);
-    return true;
+    const created = await this.batch.add(['create', id, JSON.stringify(record), String(record.created), String(fields.length), ...fields]);
+    return Number(created) === 1;
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -192,12 +190,7 @@ export class RedisStore implements ControllerStore {
   }
 
   async putResult(result: JobResult, completed: boolean, last = false, accepted = false): Promise<void> {
-    const agent = agentKey(result.gid, result.nid);
-    await this.script(
-      PUT_RESULT,
-      [`${this.p}res:${result.id}`, `${this.p}done:${result.id}`, `${this.p}events`, `${this.p}running:${agent}`, `${this.p}inflight:${agent}`],
-      [agent, JSON.stringify(result), this.ttl, completed ? '1' : '0', JSON.stringify({ type: 'result', id: result.id } satisfies StoreEvent), last ? '1' : '0', result.id, accepted ? '1' : '0'],
-    );
+    await this.batch.add(['put', agentKey(result.gid, result.nid), result.id, JSON.stringify(result), completed ? '1' : '0', last ? '1' : '0', accepted ? '1' : '0']);
   }
 
   async readCompleted(id: string, after: number): Promise<JobResult[]> {
@@ -267,24 +260,21 @@ export class RedisStore implements ControllerStore {
 
   // --- work queues ----------------------------------------------------------------
 
-  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true): Promise<void> {
-    const key = keyOf(agent);
+  async enqueue(agent: AgentAddress, id: string, deadline: number, announce = true, offer = false): Promise<boolean> {
     const event = announce ? JSON.stringify({ type: 'work', gid: agent.gid, nid: agent.nid } satisfies StoreEvent) : '';
-    await this.script(ENQUEUE, [`${this.p}q:${key}`, `${this.p}deadlines`, `${this.p}events`], [id, String(deadline), key, event]);
+    return Number(await this.batch.add(['enqueue', keyOf(agent), id, String(deadline), event, offer ? '1' : '0'])) === 1;
   }
 
   async takeWork(agent: AgentAddress, max: number): Promise<string[]> {
-    const key = keyOf(agent);
-    return strings(await this.script(TAKE_WORK, [`${this.p}q:${key}`, `${this.p}inflight:${key}`, `${this.p}deadlines`], [String(max), key]));
+    return strings(await this.batch.add(['take', keyOf(agent), String(max)]));
   }
 
   async ackWork(agent: AgentAddress, id: string): Promise<void> {
-    await this.command(['LREM', `${this.p}inflight:${keyOf(agent)}`, '1', id]);
+    await this.batch.add(['ack', keyOf(agent), id]);
   }
 
   async acceptWork(agent: AgentAddress, id: string): Promise<void> {
-    const key = keyOf(agent);
-    await this.script(ACCEPT_WORK, [`${this.p}inflight:${key}`, `${this.p}running:${key}`], [id]);
+    await this.batch.add(['accept', keyOf(agent), id]);
   }
 
   async requeueInflight(agent: AgentAddress): Promise<void> {
@@ -311,7 +301,7 @@ export class RedisStore implements ControllerStore {
   }
 
   async addRunning(agent: AgentAddress, id: string): Promise<void> {
-    await this.command(['SADD', `${this.p}running:${keyOf(agent)}`, id]);
+    await this.batch.add(['running', keyOf(agent), id]);
   }
 
   async removeRunning(agent: AgentAddress, id: string): Promise<void> {
@@ -362,8 +352,7 @@ export class RedisStore implements ControllerStore {
   }
 
   async getAgent(agent: AgentAddress): Promise<AgentInfo | undefined> {
-    const key = keyOf(agent);
-    const [raw, away] = await Promise.all([this.command(['HGET', `${this.p}agents`, key]), this.command(['HGET', `${this.p}away`, key])]);
+    const [raw, away] = (await this.batch.add(['agent', keyOf(agent)])) as [unknown, unknown];
     const presence = parse<AgentPresence>(raw);
     if (!presence) return undefined;
     return this.info(presence, typeof away === 'string' ? away : undefined, await this.liveControllers([presence.controller]));

@@ -53,7 +53,8 @@ export interface ExpiredWork extends AgentAddress {
 
 export type StoreEvent =
   | { readonly type: 'work'; readonly gid: number; readonly nid: number }
-  | { readonly type: 'result'; readonly id: string }
+  /** Completed results of these jobs were recorded. */
+  | { readonly type: 'result'; readonly ids: readonly string[] }
   | { readonly type: 'messages'; readonly id: string; readonly messages: readonly JobMessage[] }
   | { readonly type: 'kill'; readonly id: string; readonly gid: number; readonly nid: number };
 
@@ -99,8 +100,11 @@ export interface ControllerStore {
   /**
    * Adds a job id to an agent's queue; it expires (EXPIRED) at `deadline` unless taken.
    * `announce`: publish a work event (not needed when the caller holds the agent itself).
+   * `offer`: the caller holds the agent and can send the job now: when nothing is queued
+   * before it, the id goes straight to the in-flight list (as takeWork would move it) and
+   * the result is true, meaning "send it yourself".
    */
-  enqueue(agent: AgentAddress, id: string, deadline: number, announce?: boolean): Promise<void>;
+  enqueue(agent: AgentAddress, id: string, deadline: number, announce?: boolean, offer?: boolean): Promise<boolean>;
   /** Moves up to `max` ids from the agent's queue to its in-flight list and returns them. */
   takeWork(agent: AgentAddress, max: number): Promise<string[]>;
   /** The agent has the job: drop it from in-flight. */
