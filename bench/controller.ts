@@ -7,7 +7,9 @@
  *   - fan-out: one `ping` to every agent (roles ["*"], fanout), time until the client
  *     has every result (long-polling /v1/jobs/ID/results, as ControllerClient does);
  *   - jobs per second: M single-agent `ping` jobs submitted over HTTP by C concurrent
- *     requests, until the controller has acknowledged every result.
+ *     requests, until the controller has acknowledged every result; the same through
+ *     ControllerClient.cmd() from C concurrent callers (it gathers them into shared
+ *     requests); and BATCH jobs per request.
  *
  *   npx tsx bench/controller.ts                        10,000 agents, both stores
  *   npx tsx bench/controller.ts --agents 2000 --jobs 10000 --store memory
@@ -23,6 +25,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ControllerClient } from '../src/client/controller/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -49,6 +52,7 @@ interface Figures {
   fanoutSeconds: number[];
   jobs: number;
   jobsPerSecond: number;
+  clientJobsPerSecond: number;
   batchedJobsPerSecond: number;
   /** Controller CPU milliseconds per job (batched phase) and per fan-out target: load-independent. */
   cpuMsPerJob: number;
@@ -221,6 +225,27 @@ async function jobsPerSecond(url: string, sims: Sim[]): Promise<number> {
   return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+/**
+ * The same jobs through ControllerClient.cmd() from CONCURRENCY concurrent callers, one
+ * job per call, as an application would send them (the client gathers concurrent calls
+ * into shared requests).
+ */
+async function clientJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+  const client = new ControllerClient({ url });
+  const before = await totalAcked(sims);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next < JOBS) {
+      const index = next++;
+      await client.cmd(1, (index % AGENTS) + 1, 'ping');
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
+  return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** The same jobs, BATCH per request (POST /v1/jobs with an array). */
 async function batchedJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
   const before = await totalAcked(sims);
@@ -255,6 +280,7 @@ async function runStore(store: string): Promise<Figures> {
   for (let round = 0; round < FANOUT_ROUNDS; round++) fanoutSeconds.push(await fanout(controller.url));
   const cpuMsPerFanoutTarget = ((cpuSecondsOf(pid) - fanoutCpu) * 1000) / (FANOUT_ROUNDS * AGENTS);
   const rate = argv.includes('--skip-single') ? 0 : await jobsPerSecond(controller.url, sims);
+  const clientRate = await clientJobsPerSecond(controller.url, sims);
   const batchCpu = cpuSecondsOf(pid);
   const batchedRate = await batchedJobsPerSecond(controller.url, sims);
   const cpuMsPerJob = JOBS === 0 ? 0 : ((cpuSecondsOf(pid) - batchCpu) * 1000) / JOBS;
@@ -268,7 +294,7 @@ async function runStore(store: string): Promise<Figures> {
   for (const sim of sims) sim.child.send({ type: 'stop' });
   controller.child.kill('SIGTERM');
   await new Promise((resolve) => controller.child.once('exit', resolve));
-  return { store, agents: AGENTS, connectSeconds, ...memory, fanoutSeconds, jobs: JOBS, jobsPerSecond: rate, batchedJobsPerSecond: batchedRate, cpuMsPerJob, cpuMsPerFanoutTarget };
+  return { store, agents: AGENTS, connectSeconds, ...memory, fanoutSeconds, jobs: JOBS, jobsPerSecond: rate, clientJobsPerSecond: clientRate, batchedJobsPerSecond: batchedRate, cpuMsPerJob, cpuMsPerFanoutTarget };
 }
 
 function loadAverage(): string {
@@ -299,6 +325,7 @@ async function main(): Promise<void> {
     console.log(`  controller memory      ${figures.rssMiB.toFixed(0)} MiB resident, ${figures.peakMiB.toFixed(0)} MiB peak   (target < 1024 MiB: ${mark(figures.peakMiB < 1024)})`);
     console.log(`  fan-out ping to all    best ${best.toFixed(2)} s, median ${median.toFixed(2)} s of ${figures.fanoutSeconds.length}   (target < 2 s for 10,000: ${figures.agents < 10000 ? 'n/a with fewer agents' : mark(best < 2)})`);
     console.log(`  jobs per second        ${figures.jobsPerSecond.toFixed(0)} one job per request (${figures.jobs} single-agent pings, ${CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.jobsPerSecond >= target)})`);
+    console.log(`                         ${figures.clientJobsPerSecond.toFixed(0)} through ControllerClient.cmd(), one job per call, ${CONCURRENCY} concurrent callers   (target ${target}: ${mark(figures.clientJobsPerSecond >= target)})`);
     console.log(`                         ${figures.batchedJobsPerSecond.toFixed(0)} with ${BATCH} jobs per request (${BATCH_CONCURRENCY} concurrent requests)   (target ${target}: ${mark(figures.batchedJobsPerSecond >= target)})`);
     console.log(`  controller CPU         ${figures.cpuMsPerJob.toFixed(3)} ms per job (batched), ${figures.cpuMsPerFanoutTarget.toFixed(3)} ms per fan-out target: at most ${(1000 / figures.cpuMsPerJob).toFixed(0)} jobs/s per core if nothing else ran`);
     console.log(`  machine load           ${loadAverage()}`);
