@@ -103,9 +103,14 @@ export function mountJob(container, id, parent, { compact = false } = {}) {
   }
   fill(container, ...parts);
 
+  let factsShown = '';
   const renderFacts = () => {
     const states = {};
     for (const result of results.values()) states[result.state] = (states[result.state] ?? 0) + 1;
+    // Rebuilt only when something in it changed (keeps a selection in place).
+    const signature = JSON.stringify([command?.id, created, targets.length, states]);
+    if (signature === factsShown) return;
+    factsShown = signature;
     const rows = [
       ['Command', el('code', {}, commandText(command))],
       ['Target', targetText(command, targets)],
@@ -143,11 +148,14 @@ export function mountJob(container, id, parent, { compact = false } = {}) {
       () => el('tr', {}, Array.from({ length: 6 }, () => el('td'))),
       (tr, result) => {
         const [agent, state, started, duration, data, critical] = tr.cells;
+        setText(duration, result.starttime ? formatDuration(isFinal(result.state) ? result.time : Date.now() - result.starttime) : '—');
+        const signature = JSON.stringify([result.state, result.run, result.restarts, result.starttime, result.data, result.error_class, result.critical]);
+        if (tr.dataset.signature === signature) return;
+        tr.dataset.signature = signature;
         setText(agent, agentKey(result.gid, result.nid));
         const extra = [result.run ? `run ${result.run}` : '', result.restarts ? `${result.restarts} restarts` : ''].filter(Boolean).join(', ');
         fill(state, stateBadge(result.state), extra ? ` ${extra}` : '');
         fill(started, timeEl(result.starttime));
-        setText(duration, result.starttime ? formatDuration(isFinal(result.state) ? result.time : Date.now() - result.starttime) : '—');
         fill(data, dataCell(result));
         setText(critical, result.critical || '—');
       },
