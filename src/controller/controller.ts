@@ -313,7 +313,7 @@ export class Controller {
       await this.failRunning(session, 'DISCONNECTED', 'the agent restarted while running the job');
     }
     session.send({ type: 'welcome', controller: this.id, heartbeat_ms: 10_000 });
-    await this.store.requeueInflight(session);
+    await this.store.requeueInflight(session, Date.now() + this.offlineWaitMs);
     this.pump(session);
     this.log.info({ agent: key, roles: session.roles }, 'agent connected');
   }
@@ -333,7 +333,7 @@ export class Controller {
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
     await this.store.agentOffline(session, session.instance, this.id, Date.now());
-    await this.store.requeueInflight(session);
+    await this.store.requeueInflight(session, Date.now() + this.offlineWaitMs);
     if (this.closed) return;
     this.log.info({ agent: key }, 'agent disconnected');
     const timer = setTimeout(() => {

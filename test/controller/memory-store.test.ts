@@ -25,7 +25,7 @@ test('queues: taken work is in flight until acknowledged, put back after a recon
     await store.enqueue(agent, 'two', Date.now() + 60_000, false);
     await store.enqueue(agent, 'late', Date.now() - 1, false);
     assert.deepEqual(await store.takeWork(agent, 1), ['one']);
-    await store.requeueInflight(agent);
+    await store.requeueInflight(agent, Date.now() + 60_000);
     assert.deepEqual(await store.takeWork(agent, 2), ['one', 'two']);
     await store.acceptWork(agent, 'one');
     assert.deepEqual(await store.listRunning(agent), ['one']);

@@ -213,11 +213,12 @@ export class MemoryStore implements ControllerStore {
     await this.addRunning(agent, id);
   }
 
-  async requeueInflight(agent: AgentAddress): Promise<void> {
+  async requeueInflight(agent: AgentAddress, deadline: number): Promise<void> {
     const key = keyOf(agent);
     const inflight = this.inflight.get(key);
     if (!inflight || inflight.length === 0) return;
     this.inflight.delete(key);
+    for (const id of inflight) this.deadlines.set(`${key}|${id}`, { agent: { gid: agent.gid, nid: agent.nid }, id, deadline });
     let queue = this.queues.get(key);
     if (!queue) this.queues.set(key, (queue = []));
     queue.unshift(...inflight);

@@ -5,10 +5,18 @@
  * redis-batch.ts.
  */
 
-/** KEYS: inflight, queue. Moves inflight ids back to the head of the queue, order kept. */
+/**
+ * KEYS: inflight, queue, deadlines. ARGV: deadline, agent key. Moves in-flight ids back to
+ * the head of the queue, order kept; they expire at the deadline unless taken again.
+ */
 export const REQUEUE_INFLIGHT = `
 local moved = 0
-while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end
+while true do
+  local id = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not id then break end
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2] .. '|' .. id)
+  moved = moved + 1
+end
 return moved
 `;
 

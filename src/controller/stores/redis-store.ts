@@ -277,9 +277,9 @@ export class RedisStore implements ControllerStore {
     await this.batch.add(['accept', keyOf(agent), id]);
   }
 
-  async requeueInflight(agent: AgentAddress): Promise<void> {
+  async requeueInflight(agent: AgentAddress, deadline: number): Promise<void> {
     const key = keyOf(agent);
-    await this.script(REQUEUE_INFLIGHT, [`${this.p}inflight:${key}`, `${this.p}q:${key}`], []);
+    await this.script(REQUEUE_INFLIGHT, [`${this.p}inflight:${key}`, `${this.p}q:${key}`, `${this.p}deadlines`], [String(deadline), key]);
   }
 
   async dequeue(agent: AgentAddress, id: string): Promise<boolean> {

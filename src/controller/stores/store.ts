@@ -111,8 +111,11 @@ export interface ControllerStore {
   ackWork(agent: AgentAddress, id: string): Promise<void>;
   /** ackWork + addRunning in one step. */
   acceptWork(agent: AgentAddress, id: string): Promise<void>;
-  /** Puts in-flight ids back at the head of the queue (after a reconnect they are sent again). */
-  requeueInflight(agent: AgentAddress): Promise<void>;
+  /**
+   * Puts in-flight ids back at the head of the queue (after a reconnect they are sent
+   * again); like queued work they expire at `deadline` if the agent does not come back.
+   */
+  requeueInflight(agent: AgentAddress, deadline: number): Promise<void>;
   /** Removes a not-yet-sent job from the agent's queue; true when it was there. */
   dequeue(agent: AgentAddress, id: string): Promise<boolean>;
   /** Removes and returns queued jobs whose deadline passed (each one to one caller only). */
