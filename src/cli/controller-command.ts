@@ -99,7 +99,7 @@ async function runController(options: ControllerOptions): Promise<number> {
     process.stderr.write(`hostlink controller: ${(error as Error).message}\n`);
     return error instanceof HostlinkError && error.errorClass === 'InvalidParameter' ? EXIT.usage : EXIT.remoteError;
   }
-  process.stderr.write(`hostlink controller: listening on ${running.url} (${options.redis ? 'redis store' : 'memory store'})\n`);
+  process.stderr.write(`hostlink controller: listening on ${running.url} (${options.redis ? 'redis store' : 'memory store'}); dashboard at ${running.url}/\n`);
   return new Promise<number>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);

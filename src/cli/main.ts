@@ -3,15 +3,12 @@
  * the program here.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/package-version.js';
 
 /** Exit codes shared by every sub-command. */
 export const EXIT = { ok: 0, remoteError: 1, usage: 2, connection: 3 } as const;
 
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { packageVersion };
 
 type AddCommands = (program: Command) => void;
 

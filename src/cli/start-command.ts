@@ -37,6 +37,8 @@ function instructions(url: string, gid: number, nid: number, roles: string[]): s
     `From this checkout without installing, write "npx tsx src/cli/main.ts" for "hostlink", e.g.`,
     `  ${env}npx tsx src/cli/main.ts run -g ${gid} -n ${nid} -- uname -a`,
     '',
+    `Or open the dashboard in a browser: ${url}/`,
+    '',
     'Ctrl-C stops the controller and the agent.',
     '',
   ].join('\n');

@@ -57,7 +57,7 @@ class HttpError extends Error {
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
   response.end(text);
 }
 
@@ -297,7 +297,7 @@ export class HttpApi {
     };
     request.on('close', cleanup);
     response.on('close', cleanup);
-    response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const stored = after === 0 ? await store.readMessages(id, { limit: 1000 }) : [];
     // Messages that arrived while the stored ones were read may be among them: count, not just compare.
     const seen = new Map<string, number>();

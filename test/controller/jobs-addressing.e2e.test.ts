@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { JobResult } from '../../src/client/controller/index.js';
 import { Fleet, type ControllerProc } from './fleet-helpers.js';
 import { machine, release, type } from 'node:os';
+import { packageVersion } from '../../src/core/package-version.js';
 
 const fleet = new Fleet();
 let controller: ControllerProc;
@@ -34,6 +35,7 @@ test('the controller lists every agent with its roles', async () => {
   assert.deepEqual([...byKey.keys()].sort(), ['1:1', '1:2', '2:1']);
   assert.deepEqual(byKey.get('1:1')?.roles, ['web', 'db']);
   // Each agent announces its system in one line: kernel name, release and machine at least.
+  assert.equal(byKey.get('1:1')?.version, packageVersion(), 'an agent announces its hostlink version');
   assert.ok(byKey.get('1:1')?.os?.includes(`${type()} ${release()} ${machine()}`), `os: ${byKey.get('1:1')?.os}`);
   assert.ok(listed.every((agent) => agent.online));
 });

@@ -17,6 +17,7 @@ import { CommandPolicy, type PolicyOptions } from '../../core/policy.js';
 import { CommandRegistry } from '../../core/registry.js';
 import { checkRunArgs } from '../../protocols/fleet/command-check.js';
 import type { JobCommand } from '../../protocols/fleet/job-model.js';
+import { packageVersion } from '../../core/package-version.js';
 import { osSummary } from './os-summary.js';
 import { LINK_HEADERS, LINK_PATH, parseControllerFrames, type AgentFrame, type ControllerFrame } from '../../protocols/fleet/link-frames.js';
 
@@ -48,6 +49,7 @@ export interface FleetMemberOptions {
   /** Extensions and startup jobs; read again by `restart`. */
   readonly loadSections: () => FleetSections;
   readonly heartbeatMs?: number;
+  /** Announced to the controller; hostlink's own version by default. */
   readonly version?: string;
 }
 
@@ -95,7 +97,7 @@ class Member implements FleetMember {
       [LINK_HEADERS.hostname]: hostname(),
       [LINK_HEADERS.os]: osSummary(),
     };
-    if (options.version) headers[LINK_HEADERS.version] = options.version;
+    headers[LINK_HEADERS.version] = options.version ?? packageVersion();
     this.link = new ControllerLink({
       url: fleetAgentUrl(options.controller),
       headers,
