@@ -1,9 +1,5 @@
-/** Runs `hostlink qga ...` as a real process (through tsx), for the CLI tests. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { hostlinkNodeArgs } from '../helpers/cli.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Runs `hostlink qga ...` as a real process (test/helpers/cli.ts), for the CLI tests. */
+import { runHostlink } from '../helpers/cli.js';
 
 export interface CliResult {
   readonly code: number | null;
@@ -17,23 +13,11 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1', ...options.env };
-    delete env.HOSTLINK_QGA_SOCKET;
-    if (options.env?.HOSTLINK_QGA_SOCKET) env.HOSTLINK_QGA_SOCKET = options.env.HOSTLINK_QGA_SOCKET;
-    const child = spawn(process.execPath, [...hostlinkNodeArgs(), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out);
-      resolve({ code, stdout, stderr: Buffer.concat(err).toString('utf8'), text: stdout.toString('utf8') });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  // The socket comes from the test only, never from the environment the suite runs in.
+  const env: NodeJS.ProcessEnv = { NODE_NO_WARNINGS: '1', HOSTLINK_QGA_SOCKET: undefined, ...options.env };
+  const result = await runHostlink(args, { env, input: options.input ?? '' });
+  return { code: typeof result.status === 'number' ? result.status : null, stdout: result.stdoutBytes, stderr: result.stderr, text: result.stdout };
 }
 
 /** Runs several CLI invocations, `parallel` at a time, results in order. */

@@ -26,25 +26,38 @@ export function hostlinkNodeArgs(): string[] {
 export interface CliResult {
   readonly status: number | string;
   readonly stdout: string;
+  /** stdout as bytes (for output that is not text). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+  /** Written to the process's stdin, which is then closed (default: empty). */
+  readonly input?: string | Buffer;
 }
 
 /**
  * Runs `hostlink ARGS` from the repository root to completion, with `env` over this
  * process's environment; rejects (after killing it) if it has not ended by `timeoutMs`.
  */
-export function runHostlink(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runHostlink(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(process.execPath, [...hostlinkNodeArgs(), ...args], {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
-  let stdout = '';
+  const out: Buffer[] = [];
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // No input: stdin is at its end at once, as /dev/null would be.
+  child.stdin.on('error', () => undefined); // EPIPE when the program exits without reading it
+  child.stdin.end(options.input ?? '');
   return new Promise((resolve, reject) => {
+    child.once('error', reject);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`hostlink ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
@@ -52,7 +65,8 @@ export function runHostlink(args: readonly string[], options: { env?: NodeJS.Pro
     // 'close', not 'exit': only then have the pipes delivered everything the process wrote.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ status: code ?? signal ?? 'unknown', stdout, stderr });
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ status: code ?? signal ?? 'unknown', stdout: stdoutBytes.toString(), stdoutBytes, stderr });
     });
   });
 }

@@ -3,12 +3,12 @@
  * sub-command, --json, the password from a file and from stdin, and the exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha512Crypt } from '../../src/commands/common/sha512-crypt.js';
-import { REPO_ROOT, runCli } from '../agent/agent-cli.js';
+import { runCli } from '../agent/agent-cli.js';
+import { runHostlink, type CliResult } from '../helpers/cli.js';
 import { startNovaAgent } from './nova-helpers.js';
 
 const matches = (rootDir: string, password: string): boolean => {
@@ -17,17 +17,8 @@ const matches = (rootDir: string, password: string): boolean => {
 };
 
 /** Runs `hostlink ARGS` with `input` on stdin. */
-function runWithInput(args: readonly string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function runWithInput(args: readonly string[], input: string): Promise<CliResult> {
+  return runHostlink(args, { input });
 }
 
 test('hostlink nova: version, features, password (file and stdin), injectfile, resetnetwork, raw, errors', async () => {
