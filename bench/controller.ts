@@ -209,20 +209,32 @@ async function totalAcked(sims: Sim[]): Promise<number> {
   return counts.reduce((sum, count) => sum + count.acked, 0);
 }
 
-async function jobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+/**
+ * JOBS single-agent pings sent by `callers` concurrent loops; each turn of a loop calls
+ * `send` with `take`, which hands out the next job index (undefined once all are taken).
+ * Jobs per second until the controller has acknowledged every result.
+ */
+async function timedJobs(sims: Sim[], callers: number, send: (take: () => number | undefined) => Promise<unknown>): Promise<number> {
   const before = await totalAcked(sims);
   let next = 0;
+  const take = (): number | undefined => (next < JOBS ? next++ : undefined);
   const started = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
-    while (next < JOBS) {
-      const index = next++;
-      await http(url, 'POST', 'v1/jobs', { gid: 1, nid: (index % AGENTS) + 1, cmd: 'ping' });
-    }
+  const caller = async (): Promise<void> => {
+    while (next < JOBS) await send(take);
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: callers }, caller));
   if (process.env.BENCH_DEBUG) process.stderr.write(`  submitted ${JOBS} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s\n`);
   while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
   return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function ping(index: number): { gid: number; nid: number; cmd: string } {
+  return { gid: 1, nid: (index % AGENTS) + 1, cmd: 'ping' };
+}
+
+/** One job per HTTP request, CONCURRENCY requests at a time. */
+function jobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+  return timedJobs(sims, CONCURRENCY, (take) => http(url, 'POST', 'v1/jobs', ping(take()!)));
 }
 
 /**
@@ -230,39 +242,22 @@ async function jobsPerSecond(url: string, sims: Sim[]): Promise<number> {
  * job per call, as an application would send them (the client gathers concurrent calls
  * into shared requests).
  */
-async function clientJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+function clientJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
   const client = new ControllerClient({ url });
-  const before = await totalAcked(sims);
-  let next = 0;
-  const started = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
-    while (next < JOBS) {
-      const index = next++;
-      await client.cmd(1, (index % AGENTS) + 1, 'ping');
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
-  return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+  return timedJobs(sims, CONCURRENCY, (take) => client.cmd(1, ping(take()!).nid, 'ping'));
 }
 
-/** The same jobs, BATCH per request (POST /v1/jobs with an array). */
-async function batchedJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
-  const before = await totalAcked(sims);
-  let next = 0;
-  const started = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
-    while (next < JOBS) {
-      const from = next;
-      next = Math.min(JOBS, next + BATCH);
-      const batch = [];
-      for (let index = from; index < next; index++) batch.push({ gid: 1, nid: (index % AGENTS) + 1, cmd: 'ping' });
-      await http(url, 'POST', 'v1/jobs', batch);
+/** The same jobs, BATCH per request (POST /v1/jobs with an array), BATCH_CONCURRENCY at a time. */
+function batchedJobsPerSecond(url: string, sims: Sim[]): Promise<number> {
+  return timedJobs(sims, BATCH_CONCURRENCY, (take) => {
+    const batch = [];
+    while (batch.length < BATCH) {
+      const index = take();
+      if (index === undefined) break;
+      batch.push(ping(index));
     }
-  };
-  await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
-  while ((await totalAcked(sims)) - before < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
-  return JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+    return http(url, 'POST', 'v1/jobs', batch);
+  });
 }
 
 async function runStore(store: string): Promise<Figures> {
