@@ -27,6 +27,7 @@ const COMMAND_MODULES: ReadonlyArray<{ readonly names: readonly string[]; readon
   { names: ['run'], load: async () => (await import('./run-command.js')).addRunCommand },
   { names: ['agents', 'jobs', 'job', 'msgs', 'kill'], load: async () => (await import('./fleet-commands.js')).addFleetCommands },
   { names: ['stats'], load: async () => (await import('./stats-command.js')).addStatsCommand },
+  { names: ['events'], load: async () => (await import('./events-command.js')).addEventsCommand },
   { names: ['schedule'], load: async () => (await import('./schedule-command.js')).addScheduleCommand },
   { names: ['install-service'], load: async () => (await import('./install-service-command.js')).addInstallServiceCommand },
 ];

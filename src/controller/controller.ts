@@ -25,6 +25,7 @@ import {
   type RunArgs,
 } from '../protocols/fleet/job-model.js';
 import type { AgentFrame, ControllerFrame } from '../protocols/fleet/link-frames.js';
+import { EventFeed } from './event-feed.js';
 import type { AgentAddress, AgentPresence, ControllerStore, StoreEvent } from './stores/store.js';
 import { matchingAgents, NO_MATCH, pickOne } from './targets.js';
 
@@ -84,6 +85,8 @@ class RecentMap<K, V> extends Map<K, V> {
 
 export class Controller {
   readonly id: string;
+  /** Controller-wide news for GET /v1/events. */
+  readonly feed: EventFeed;
   private readonly store: ControllerStore;
   private readonly log: Logger;
   private readonly offlineWaitMs: number;
@@ -107,6 +110,7 @@ export class Controller {
     this.offlineWaitMs = options.offlineWaitMs ?? 300_000;
     this.lostAfterMs = options.lostAfterMs ?? 60_000;
     this.queueLimit = options.queueLimit ?? 1000;
+    this.feed = new EventFeed(this.store, this.log);
     this.store.subscribe((event) => this.onStoreEvent(event));
     this.ticker = setInterval(() => void this.tick(), 1000);
     this.ticker.unref();
@@ -462,6 +466,7 @@ export class Controller {
   // --- work ----------------------------------------------------------------------
 
   private onStoreEvent(event: StoreEvent): void {
+    if (this.feed.listening) this.feed.handle(event);
     switch (event.type) {
       case 'work': {
         const session = this.sessions.get(agentKey(event.gid, event.nid));
@@ -483,6 +488,8 @@ export class Controller {
         session?.send({ type: 'kill', id: event.id });
         return;
       }
+      case 'agent':
+        return;
     }
   }
 
@@ -537,6 +544,7 @@ export class Controller {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.ticker);
+    this.feed.close();
     for (const timer of this.lostTimers.values()) clearTimeout(timer);
     for (const wake of [...this.resultWaiters.values()].flatMap((set) => [...set])) wake();
     const sessions = [...this.sessions.values()];

@@ -14,6 +14,13 @@
  *   GET  /v1/jobs/ID/stream            live NDJSON: messages and results until the job ends
  *   POST /v1/jobs/ID/kill
  *   GET  /v1/agents                    agents, online or recently seen
+ *   GET  /v1/events                    live NDJSON of the whole fleet (see event-feed.ts):
+ *                                      {"type":"hello"} once live, then {"type":"job"} per
+ *                                      job created, {"type":"result"} per result state
+ *                                      recorded (id, gid, nid, state, starttime, time, run),
+ *                                      {"type":"agent"} per agent connecting or going away,
+ *                                      {"type":"ping"} every 15 s; a reader more than 4 MiB
+ *                                      behind gets {"type":"overflow"} and the stream ends
  *   GET  /v1/agents/GID/NID/stats
  *   GET  /v1/schedules                 recurring commands (cron)
  *   POST /v1/schedules                 {id, cron, command} (replaces a schedule with that id)
@@ -30,6 +37,7 @@ import type { Controller } from './controller.js';
 import type { Scheduler } from './scheduler.js';
 import type { ControllerStore } from './stores/store.js';
 import { dashboardHandler } from './dashboard/serve-dashboard.js';
+import { serveEventFeed } from './event-feed.js';
 
 export interface HttpApiOptions {
   readonly controller: Controller;
@@ -204,6 +212,10 @@ export class HttpApi {
           return send(response, 200, killed);
         }
       }
+    }
+    if (resource === 'events' && id === undefined && method === 'GET') {
+      this.allow(request, 'read');
+      return serveEventFeed(controller.feed, controller.id, response);
     }
     if (resource === 'agents' && method === 'GET') {
       this.allow(request, 'read');

@@ -8,16 +8,23 @@
  *
  * `cmd(gid, nid, cmd, args, data, id)` sends any registry command (execute, the node
  * commands, guest-*, vt, services); roles and fanout go in the options.
+ *
+ *   for await (const event of client.events()) ...  // jobs, result states, agents, live
  */
 import { readFileSync } from 'node:fs';
 import { HostlinkError } from '../../core/errors.js';
 import { dataToString } from '../../protocols/fleet/command-check.js';
 import type { AgentAddress, AgentInfo, JobMessage, JobResult, RunArgs } from '../../protocols/fleet/job-model.js';
 import { CommandHandle, messagesPath, type MessageQuery } from './command-handle.js';
+import type { ControllerEvent } from './events.js';
 import { errorFromBody, requestJson, type HttpOptions } from './http.js';
+import { readNdjson } from './ndjson.js';
 import { JobSubmitter } from './submitter.js';
 
 export const DEFAULT_CONTROLLER_URL = 'http://127.0.0.1:7700';
+
+/** The controller pings the feed every 15 s: three missed pings mean the connection is dead. */
+const EVENTS_IDLE_MS = 45_000;
 
 export interface ControllerClientOptions {
   /** The controller's URL; $HOSTLINK_CONTROLLER, else http://127.0.0.1:7700. */
@@ -237,6 +244,18 @@ export class ControllerClient {
   async unschedule(id: string): Promise<void> {
     const { status, body } = await requestJson(this.http, 'DELETE', `v1/schedules/${encodeURIComponent(id)}`, undefined);
     if (status !== 200) throw errorFromBody(status, body);
+  }
+
+  /**
+   * The controller's live feed of the whole fleet (every controller sharing its store):
+   * {type: 'hello'} once it is live, then a 'job' event per job created, a 'result' event
+   * per result state recorded (QUEUED, RUNNING, final; id, gid, nid, state, starttime,
+   * time, run), an 'agent' event per agent connecting or going away. It runs until
+   * `signal` aborts it (then it just ends) or the controller ends it: after an 'overflow'
+   * event (this reader fell too far behind) or when it shuts down. Needs the read right.
+   */
+  events(signal?: AbortSignal): AsyncGenerator<ControllerEvent> {
+    return readNdjson<ControllerEvent>(this.http, 'v1/events', EVENTS_IDLE_MS, signal);
   }
 
   async health(): Promise<Record<string, unknown>> {

@@ -3,10 +3,9 @@
  * command descriptor, with get_next_result fixed to hand results over in the order they
  * complete (the original waited in hash order, so one slow agent held back the rest).
  */
-import { createInterface } from 'node:readline';
-import { HostlinkError } from '../../core/errors.js';
 import { agentKey, isLastResult, type AgentAddress, type JobMessage, type JobResult, type RunArgs } from '../../protocols/fleet/job-model.js';
-import { errorFromBody, openRequest, requestJson, type HttpOptions } from './http.js';
+import { errorFromBody, requestJson, type HttpOptions } from './http.js';
+import { readNdjson } from './ndjson.js';
 
 export interface MessageQuery {
   readonly gid?: number;
@@ -132,37 +131,9 @@ export class CommandHandle {
    * every target has its last result.
    */
   async *stream(signal?: AbortSignal): AsyncGenerator<StreamEvent> {
-    const response = await openRequest(this.http, 'GET', `v1/jobs/${encodeURIComponent(this.id)}/stream`, undefined, 24 * 3600 * 1000);
-    if (response.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        // not JSON: a generic error below
-      }
-      throw errorFromBody(response.statusCode ?? 0, body);
-    }
-    const abort = (): void => void response.destroy();
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      const lines = createInterface({ input: response, crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.trim() === '') continue;
-        let event: StreamEvent | { type: 'ping' };
-        try {
-          event = JSON.parse(line) as StreamEvent | { type: 'ping' };
-        } catch {
-          throw new HostlinkError('ProtocolError', 'the controller sent a stream line that is not JSON');
-        }
-        if (event.type === 'ping') continue;
-        yield event;
-        if (event.type === 'end') return;
-      }
-    } finally {
-      signal?.removeEventListener('abort', abort);
-      response.destroy();
+    for await (const event of readNdjson<StreamEvent>(this.http, `v1/jobs/${encodeURIComponent(this.id)}/stream`, 24 * 3600 * 1000, signal)) {
+      yield event;
+      if (event.type === 'end') return;
     }
   }
 }

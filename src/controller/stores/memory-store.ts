@@ -16,6 +16,7 @@ import type {
   StoredStats,
   StoreEvent,
 } from './store.js';
+import { resultChange } from './store.js';
 
 export const MESSAGES_PER_TARGET = 1000;
 export const STATS_PER_TARGET = 1000;
@@ -67,6 +68,8 @@ export class MemoryStore implements ControllerStore {
   private readonly ttlMs: number;
   private readonly maxJobs: number;
   private readonly sweeper: NodeJS.Timeout;
+  /** Until when the feed is listened to (epoch ms). */
+  private feedUntil = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? 24 * 3600 * 1000;
@@ -90,6 +93,7 @@ export class MemoryStore implements ControllerStore {
     for (const result of initial) results.set(agentKey(result.gid, result.nid), { ...result });
     this.jobs.set(record.command.id, { record, results, completed: [], messages: new Map(), stats: new Map() });
     if (this.jobs.size > this.maxJobs) this.jobs.delete(this.jobs.keys().next().value!);
+    if (this.feedOn()) await this.publish({ type: 'result', ids: [], jobs: [{ record, state: initial[0]?.state ?? 'QUEUED' }] });
     return true;
   }
 
@@ -116,10 +120,9 @@ export class MemoryStore implements ControllerStore {
     const entry = this.jobs.get(result.id);
     if (!entry) return;
     entry.results.set(agentKey(result.gid, result.nid), { ...result });
-    if (completed) {
-      entry.completed.push({ ...result });
-      await this.publish({ type: 'result', ids: [result.id] });
-    }
+    if (completed) entry.completed.push({ ...result });
+    const changes = this.feedOn() ? { changes: [resultChange(result)] } : undefined;
+    if (completed || changes) await this.publish({ type: 'result', ids: completed ? [result.id] : [], ...changes });
   }
 
   async readCompleted(id: string, after: number): Promise<JobResult[]> {
@@ -271,6 +274,7 @@ export class MemoryStore implements ControllerStore {
     const key = keyOf(presence);
     const before = this.agents.get(key);
     this.agents.set(key, { presence, online: true, seen: presence.connected });
+    if (this.feedOn()) await this.publish({ type: 'agent', presence, online: true, seen: presence.connected });
     return before?.presence;
   }
 
@@ -279,6 +283,7 @@ export class MemoryStore implements ControllerStore {
     if (!entry || entry.presence.instance !== instance || entry.presence.controller !== controller) return;
     entry.online = false;
     entry.seen = at;
+    if (this.feedOn()) await this.publish({ type: 'agent', presence: entry.presence, online: false, seen: at });
   }
 
   private info(entry: AgentEntry): AgentInfo {
@@ -328,6 +333,14 @@ export class MemoryStore implements ControllerStore {
     if (this.claims.has(key)) return false;
     this.claims.set(key, runAt);
     return true;
+  }
+
+  private feedOn(): boolean {
+    return this.feedUntil !== 0 && Date.now() < this.feedUntil;
+  }
+
+  async feedListening(ttlMs: number): Promise<void> {
+    this.feedUntil = Math.max(this.feedUntil, Date.now() + ttlMs);
   }
 
   async publish(event: StoreEvent): Promise<void> {

@@ -24,7 +24,11 @@
  *   put     KEY ID RESULT COMPLETED LAST ACCEPTED -> 1
  *
  * KEY is "gid:nid". Completed results are announced once per batch:
- * {"type":"result","ids":[...]} on the events channel.
+ * {"type":"result","ids":[...]} on the events channel. While the key "feed" exists
+ * (someone listens to GET /v1/events on some controller), that one message also carries
+ * the batch's created jobs ("jobs": [{record, state}]) and every recorded result state
+ * ("changes": [{id, gid, nid, state, starttime, time, run}]); without it the batch does
+ * no more than before (one EXISTS).
  */
 export const BATCH = `
 local p = ARGV[1]
@@ -32,6 +36,8 @@ local ttl = ARGV[2]
 local out = {}
 local done, doneIds = {}, {}
 local newest = nil
+local feed = redis.call('EXISTS', p .. 'feed') == 1
+local jobs, changes = {}, {}
 local i, n = 3, #ARGV
 while i <= n do
   local op = ARGV[i]
@@ -54,6 +60,11 @@ while i <= n do
           first = upto + 1
         end
         redis.call('PEXPIRE', results, ttl)
+      end
+      if feed then
+        local state = 'QUEUED'
+        if count > 0 then state = cjson.decode(ARGV[i + 6]).state end
+        jobs[#jobs + 1] = '{"record":' .. ARGV[i + 2] .. ',"state":' .. cjson.encode(state) .. '}'
       end
       out[#out + 1] = 1
     else
@@ -115,6 +126,10 @@ while i <= n do
       if ARGV[i + 5] ~= '1' then redis.call('SADD', p .. 'running:' .. key, id) end
     end
     if ARGV[i + 5] == '1' then redis.call('SREM', p .. 'running:' .. key, id) end
+    if feed then
+      local r = cjson.decode(result)
+      changes[#changes + 1] = cjson.encode({ id = id, gid = r.gid, nid = r.nid, state = r.state, starttime = r.starttime, time = r.time, run = r.run })
+    end
     out[#out + 1] = 1
     i = i + 7
   else
@@ -122,7 +137,15 @@ while i <= n do
   end
 end
 if newest ~= nil then redis.call('ZREMRANGEBYSCORE', p .. 'jobs', '-inf', newest - tonumber(ttl)) end
-if #doneIds > 0 then redis.call('PUBLISH', p .. 'events', cjson.encode({ type = 'result', ids = doneIds })) end
+if #doneIds > 0 or #jobs > 0 or #changes > 0 then
+  -- Built by hand: cjson writes an empty list as {}.
+  local ids = {}
+  for k, id in ipairs(doneIds) do ids[k] = cjson.encode(id) end
+  local news = '{"type":"result","ids":[' .. table.concat(ids, ',') .. ']'
+  if #jobs > 0 then news = news .. ',"jobs":[' .. table.concat(jobs, ',') .. ']' end
+  if #changes > 0 then news = news .. ',"changes":[' .. table.concat(changes, ',') .. ']' end
+  redis.call('PUBLISH', p .. 'events', news .. '}')
+end
 return out
 `;
 

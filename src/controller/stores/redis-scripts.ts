@@ -45,8 +45,9 @@ return out
 `;
 
 /**
- * KEYS: agents hash, away hash. ARGV: agent key, instance, controller, seen. Marks the
- * agent away if this connection (instance and controller) still holds it.
+ * KEYS: agents hash, away hash, feed key. ARGV: agent key, instance, controller, seen,
+ * events channel. Marks the agent away if this connection (instance and controller)
+ * still holds it, and announces it while the feed is listened to.
  */
 export const AGENT_OFFLINE = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
@@ -54,14 +55,24 @@ if not raw then return 0 end
 local entry = cjson.decode(raw)
 if entry.instance ~= ARGV[2] or entry.controller ~= ARGV[3] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('PUBLISH', ARGV[5], '{"type":"agent","online":false,"seen":' .. ARGV[4] .. ',"presence":' .. raw .. '}')
+end
 return 1
 `;
 
-/** KEYS: agents hash, away hash. ARGV: agent key, presence JSON. Returns the previous presence (or nil). */
+/**
+ * KEYS: agents hash, away hash, feed key. ARGV: agent key, presence JSON, connected
+ * time, events channel. Returns the previous presence (or nil); announces the agent while
+ * the feed is listened to.
+ */
 export const AGENT_ONLINE = `
 local before = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('PUBLISH', ARGV[4], '{"type":"agent","online":true,"seen":' .. ARGV[3] .. ',"presence":' .. ARGV[2] .. '}')
+end
 return before
 `;
 

@@ -12,6 +12,7 @@
  *   running:G:N       SET job ids                    agents / away   HASH gid:nid -> presence / seen
  *   ctl:NAME          a live controller (expires)    schedules       HASH id -> schedule
  *   claim:ID:T        a schedule run taken           events          pub/sub channel
+ *   feed              someone listens to GET /v1/events (expires unless renewed)
  */
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
@@ -315,11 +316,13 @@ export class RedisStore implements ControllerStore {
   // --- presence --------------------------------------------------------------------
 
   async agentOnline(presence: AgentPresence): Promise<AgentPresence | undefined> {
-    return parse<AgentPresence>(await this.script(AGENT_ONLINE, [`${this.p}agents`, `${this.p}away`], [keyOf(presence), JSON.stringify(presence)]));
+    const keys = [`${this.p}agents`, `${this.p}away`, `${this.p}feed`];
+    return parse<AgentPresence>(await this.script(AGENT_ONLINE, keys, [keyOf(presence), JSON.stringify(presence), String(Math.trunc(presence.connected)), `${this.p}events`]));
   }
 
   async agentOffline(agent: AgentAddress, instance: string, controller: string, at: number): Promise<void> {
-    await this.script(AGENT_OFFLINE, [`${this.p}agents`, `${this.p}away`], [keyOf(agent), instance, controller, String(at)]);
+    const keys = [`${this.p}agents`, `${this.p}away`, `${this.p}feed`];
+    await this.script(AGENT_OFFLINE, keys, [keyOf(agent), instance, controller, String(Math.trunc(at)), `${this.p}events`]);
   }
 
   /** Which controllers are alive, each looked up at most once a second. */
@@ -393,6 +396,10 @@ export class RedisStore implements ControllerStore {
   }
 
   // --- events ----------------------------------------------------------------------
+
+  async feedListening(ttlMs: number): Promise<void> {
+    await this.command(['SET', `${this.p}feed`, '1', 'PX', String(Math.max(1, Math.trunc(ttlMs)))]);
+  }
 
   async publish(event: StoreEvent): Promise<void> {
     await this.command(['PUBLISH', `${this.p}events`, JSON.stringify(event)]);

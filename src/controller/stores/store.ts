@@ -6,9 +6,12 @@
  *
  * Controllers learn about each other's news through the store's events: work for an
  * agent (whichever controller holds its connection sends it), new results (wake clients
- * waiting on any controller), live messages, kills.
+ * waiting on any controller), live messages, kills. While someone listens to the
+ * controller-wide feed (GET /v1/events) on any controller, the store also announces
+ * created jobs, every recorded result state and agents coming and going; with nobody
+ * listening it announces none of that, so the feed costs nothing then.
  */
-import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult } from '../../protocols/fleet/job-model.js';
+import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult, JobState } from '../../protocols/fleet/job-model.js';
 import type { StatsSample } from '../../protocols/fleet/link-frames.js';
 
 export type { AgentAddress } from '../../protocols/fleet/job-model.js';
@@ -51,10 +54,39 @@ export interface ExpiredWork extends AgentAddress {
   readonly id: string;
 }
 
+/** One target's recorded result state, as the feed announces it (no data, no output). */
+export interface ResultChange extends AgentAddress {
+  readonly id: string;
+  readonly state: JobState;
+  /** Epoch milliseconds; 0 before the run started. */
+  readonly starttime: number;
+  /** Milliseconds the run took (final states). */
+  readonly time: number;
+  /** Run number of a recurring job, from 1. */
+  readonly run?: number;
+}
+
+/** A job just created, with the state its targets start in (QUEUED, or ERROR when none matched). */
+export interface CreatedJob {
+  readonly record: JobRecord;
+  readonly state: JobState;
+}
+
+export function resultChange(result: JobResult): ResultChange {
+  const change = { id: result.id, gid: result.gid, nid: result.nid, state: result.state, starttime: result.starttime, time: result.time };
+  return result.run === undefined ? change : { ...change, run: result.run };
+}
+
 export type StoreEvent =
   | { readonly type: 'work'; readonly gid: number; readonly nid: number }
-  /** Completed results of these jobs were recorded. */
-  | { readonly type: 'result'; readonly ids: readonly string[] }
+  /**
+   * One step's (or, with Redis, one batch's) news: `ids` are jobs with newly completed
+   * results. While the feed is listened to, also the jobs created and every result
+   * state recorded, in order.
+   */
+  | { readonly type: 'result'; readonly ids: readonly string[]; readonly jobs?: readonly CreatedJob[]; readonly changes?: readonly ResultChange[] }
+  /** An agent connected (online) or went away (while the feed is listened to). */
+  | { readonly type: 'agent'; readonly presence: AgentPresence; readonly online: boolean; readonly seen: number }
   | { readonly type: 'messages'; readonly id: string; readonly messages: readonly JobMessage[] }
   | { readonly type: 'kill'; readonly id: string; readonly gid: number; readonly nid: number };
 
@@ -141,6 +173,13 @@ export interface ControllerStore {
   listSchedules(): Promise<Schedule[]>;
   /** True for exactly one caller per (schedule, run time): the one that sends that run. */
   claimScheduleRun(id: string, runAt: number): Promise<boolean>;
+
+  /**
+   * Someone listens to the controller-wide feed, here or on another controller sharing
+   * this store: for the next `ttlMs` the store announces created jobs, result states and
+   * agents coming and going. Listeners renew it while they listen; it lapses by itself.
+   */
+  feedListening(ttlMs: number): Promise<void>;
 
   publish(event: StoreEvent): Promise<void>;
   subscribe(listener: (event: StoreEvent) => void): void;
