@@ -1,10 +1,12 @@
 /**
  * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
- * against a real controller (with a token) and two real agent processes. Logs in through
- * the form, sees both agents connected and filters them, runs a command and watches its
- * output arrive, opens the job page, kills a long-running job with the button, logs out;
- * a fresh tab without the token gets the login prompt and a 401 from the API. Writes
- * docs/screenshots/agents.png and job.png on the way.
+ * against a real controller (with a token) and real agent processes. Logs in through
+ * the form, sees both agents connected and filters them, sees a third agent come and go
+ * live, runs a command and watches its output arrive, opens the job page, sees a job sent
+ * through the API (not the page) appear in the open Jobs table and finish, from the live
+ * feed alone, kills a long-running job with the button, logs out; a fresh tab without the
+ * token gets the login prompt and a 401 from the API. Writes docs/screenshots/agents.png
+ * and job.png on the way.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -98,6 +100,17 @@ test('the dashboard in chromium: login, agents, run, job page, kill, logout, no 
     await waitFor('the filter cleared', async () => ((await rows.count()) === 2 ? true : undefined), 5000);
   });
 
+  await t.test('agents: one connecting and going away shows without a reload (live feed)', async () => {
+    await page.locator('#agents-summary[data-live="true"]').waitFor();
+    const agent = fleet.agent(controller.url, 1, 3, ['--controller-token', TOKEN, '--roles', 'cache']);
+    const row = page.locator('#agents-table tr[data-key="1:3"]');
+    await row.filter({ hasText: 'connected' }).waitFor();
+    assert.match(await row.innerText(), /\bcache\b/);
+    await agent.stop();
+    await row.filter({ hasText: 'away' }).waitFor();
+    assert.match(await page.locator('#agents-summary').innerText(), /3 agents: 2 connected, 1 away; updated live/);
+  });
+
   let jobId = '';
   await t.test('run: execute on 1:1, the output arrives under the form', async () => {
     jobId = await runForm(page, { nid: '1', program: 'sh', args: '-c\necho hello; sleep 0.2; echo world' });
@@ -127,6 +140,50 @@ test('the dashboard in chromium: login, agents, run, job page, kill, logout, no 
     await row.locator('[data-state="SUCCESS"]').waitFor();
     await row.filter({ hasText: 'execute: sh -c' }).waitFor();
     assert.match(await row.innerText(), /1:1/);
+  });
+
+  await t.test('jobs: a job sent through the API appears in the open table and finishes, from the feed alone', async () => {
+    await page.locator('#jobs-summary[data-live="true"]').waitFor();
+    // Polling would read the list, and every new job's details: neither may happen.
+    const reads: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/jobs')) reads.push(`${url.pathname}${url.search}`);
+    };
+    page.on('request', onRequest);
+    try {
+      const handle = await controller.client.execute(1, 1, 'sh', ['-c', 'sleep 1; echo later']);
+      const row = page.locator(`#jobs-table tr[data-key="${handle.id}"]`);
+      await row.locator('[data-state="RUNNING"]').waitFor();
+      await row.locator('[data-state="SUCCESS"]').waitFor();
+      assert.equal(await page.locator('#jobs-table tbody tr').first().getAttribute('data-key'), handle.id, 'the newest job is on top');
+      const text = await row.innerText();
+      assert.match(text, /execute: sh -c 'sleep 1; echo later'/);
+      assert.match(text, /1:1/);
+      assert.doesNotMatch(text, /running/);
+    } finally {
+      page.off('request', onRequest);
+    }
+    assert.deepEqual(reads, [], 'no read of the jobs list or of the job');
+  });
+
+  await t.test('jobs: while the feed is unreachable the table polls; it goes live again once the feed is back', async () => {
+    await page.route('**/v1/events', (route) => route.abort());
+    const reads: string[] = [];
+    const onRequest = (request: { url(): string }): void => void reads.push(new URL(request.url()).pathname);
+    page.on('request', onRequest);
+    try {
+      await page.reload();
+      await page.locator('#jobs-summary[data-live="false"]').filter({ hasText: 'refreshed every 2 s' }).waitFor();
+      const handle = await controller.client.execute(1, 1, 'echo', ['polled']);
+      await page.locator(`#jobs-table tr[data-key="${handle.id}"] [data-state="SUCCESS"]`).waitFor();
+      assert.ok(reads.includes(`/v1/jobs/${handle.id}`), 'the polling read the new job');
+      await page.unroute('**/v1/events');
+      await page.locator('#jobs-summary[data-live="true"]').waitFor();
+    } finally {
+      page.off('request', onRequest);
+      await page.unroute('**/v1/events');
+    }
   });
 
   await t.test('a long-running job: live output, a CPU and memory chart, killed with the button', async () => {

@@ -115,6 +115,21 @@ export function isLastResult(result, args = {}) {
   return !((args.recurring_period ?? 0) > 0) || ENDS_RECURRING.has(result.state);
 }
 
+const RANK = { QUEUED: 0, RUNNING: 1 };
+
+/**
+ * Whether `next` is newer news of a target than `old` (reads and live events may cross):
+ * a later run or start wins; within one run, QUEUED < RUNNING < a final state.
+ */
+export function supersedes(old, next) {
+  if (!old) return true;
+  const oldRun = old.run ?? 0;
+  const nextRun = next.run ?? 0;
+  if (oldRun !== 0 && nextRun !== 0 && oldRun !== nextRun) return nextRun > oldRun;
+  if (old.starttime && next.starttime && old.starttime !== next.starttime) return next.starttime > old.starttime;
+  return (RANK[next.state] ?? 2) >= (RANK[old.state] ?? 2);
+}
+
 const STATE_KIND = { SUCCESS: 'ok', QUEUED: 'wait', RUNNING: 'run', KILLED: 'warn', TIMEOUT: 'warn', EXPIRED: 'warn', DISCONNECTED: 'warn' };
 
 export function stateBadge(state, count) {

@@ -40,27 +40,38 @@ export class Scope {
 
   /**
    * Runs `task` now and then every `ms` while the tab is visible (none while hidden; one
-   * at once when it shows again). Returns { now() } to refresh at once, and { stop() }.
+   * at once when it shows again). `ms` may be a function giving the next delay, or null
+   * for none (until now() or the tab showing again). Returns { now() } to refresh at once
+   * (after the run under way, if one is), and { stop() }.
    */
   poll(task, ms) {
     let timer;
     let running = false;
+    let again = false;
     let stopped = false;
     const visible = () => document.visibilityState === 'visible';
     const run = async () => {
       clearTimeout(timer);
       timer = undefined;
-      if (stopped || !this.active || running || !visible()) return;
+      if (stopped || !this.active || !visible()) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
       try {
-        await task();
+        do {
+          again = false;
+          await task();
+        } while (again && !stopped && this.active);
         clearNotice('error');
       } catch (error) {
         reportRefreshError(error);
       } finally {
         running = false;
       }
-      if (!stopped && this.active && visible()) timer = setTimeout(run, ms);
+      const delay = typeof ms === 'function' ? ms() : ms;
+      if (!stopped && this.active && visible() && delay !== null && timer === undefined) timer = setTimeout(run, delay);
     };
     const stop = () => {
       stopped = true;

@@ -1,8 +1,12 @@
 // Agents: who is connected or away, since when, last sign of life, version and system;
 // filtered by grid and role (kept in the address, so a filtered view can be linked).
+// The controller's live feed (live.js) tells of agents connecting and going away; the
+// list is read once when the feed becomes live (and when the tab shows again), and
+// polled every 3 s only while the feed is down.
 import { api } from '../api.js';
 import { el, field, fill, setText, syncRows } from '../dom.js';
 import { agentKey, formatAgo, formatDuration, formatTime, timeEl } from '../format.js';
+import { followEvents } from '../live.js';
 
 const REFRESH_MS = 3000;
 
@@ -39,6 +43,10 @@ export function renderAgents(main, scope, query) {
     empty,
   );
   let agents = [];
+  let live = false;
+  /** Agent events heard so far, and the last one heard of each agent: those newer than a read of the list win over it. */
+  let heard = 0;
+  const heardOf = new Map();
   const selected = { gid: query.get('gid') ?? '', role: query.get('role') ?? '' };
   const updateOptions = () => {
     setOptions(grid, [...new Set(agents.map((agent) => agent.gid))].sort((a, b) => a - b), 'All grids', selected.gid);
@@ -61,7 +69,9 @@ export function renderAgents(main, scope, query) {
     tr.dataset.online = String(agent.online);
     const sinceMs = agent.online ? agent.connected : agent.seen;
     fill(since, timeEl(sinceMs, `${formatTime(sinceMs)} (${formatDuration(Date.now() - sinceMs).replace(/\.\d/, '')})`));
-    fill(seen, timeEl(agent.seen, formatAgo(agent.seen)));
+    // As the controller tells it, a connected agent is seen now.
+    const seenMs = agent.online ? Date.now() : agent.seen;
+    fill(seen, timeEl(seenMs, formatAgo(seenMs)));
     setText(version, agent.version ?? '—');
     setText(os, agent.os ?? '—');
     if (!actions.firstChild) {
@@ -74,7 +84,8 @@ export function renderAgents(main, scope, query) {
     syncRows(tbody, shown, (agent) => agentKey(agent.gid, agent.nid), createRow, updateRow);
     const online = agents.filter((agent) => agent.online).length;
     const filtered = shown.length === agents.length ? '' : `; ${shown.length} shown`;
-    setText(summary, `${agents.length} agent${agents.length === 1 ? '' : 's'}: ${online} connected, ${agents.length - online} away${filtered}.`);
+    summary.dataset.live = String(live);
+    setText(summary, `${agents.length} agent${agents.length === 1 ? '' : 's'}: ${online} connected, ${agents.length - online} away${filtered}; ${live ? 'updated live' : `refreshed every ${REFRESH_MS / 1000} s`}.`);
     table.hidden = shown.length === 0;
     empty.hidden = shown.length > 0;
     setText(empty, agents.length === 0 ? 'No agent has connected to this controller yet. Start one with: hostlink agent --controller URL --gid 1 --nid 1' : 'No agent matches these filters.');
@@ -93,10 +104,57 @@ export function renderAgents(main, scope, query) {
   grid.addEventListener('change', saveFilters);
   role.addEventListener('change', saveFilters);
 
-  scope.poll(async () => {
-    const body = await api('v1/agents', { signal: scope.signal });
-    agents = [...body.agents].sort((a, b) => a.gid - b.gid || a.nid - b.nid);
+  /** Every agent known, by gid:nid; `agents` is it sorted, as shown. */
+  const known = new Map();
+  const show = () => {
+    agents = [...known.values()].sort((a, b) => a.gid - b.gid || a.nid - b.nid);
     updateOptions();
     render();
-  }, REFRESH_MS);
+  };
+  // Many agents may come at once (a fleet reconnecting): the table is redrawn once per frame.
+  let showQueued = false;
+  const showSoon = () => {
+    if (showQueued) return;
+    showQueued = true;
+    requestAnimationFrame(() => {
+      showQueued = false;
+      if (scope.active) show();
+    });
+  };
+
+  const poller = scope.poll(
+    async () => {
+      const heardBefore = heard;
+      const body = await api('v1/agents', { signal: scope.signal });
+      // An agent heard of while the list was being read keeps what the feed said.
+      const kept = [...known].filter(([key]) => (heardOf.get(key) ?? 0) > heardBefore);
+      known.clear();
+      for (const agent of body.agents) known.set(agentKey(agent.gid, agent.nid), agent);
+      for (const [key, agent] of kept) known.set(key, agent);
+      show();
+    },
+    () => (live ? null : REFRESH_MS),
+  );
+
+  followEvents(scope, {
+    onLive: () => {
+      live = true;
+      void poller.now();
+    },
+    onDown: () => {
+      live = false;
+      void poller.now();
+    },
+    onEvent: (event) => {
+      if (event.type !== 'agent') return;
+      const key = agentKey(event.agent.gid, event.agent.nid);
+      heardOf.set(key, ++heard);
+      known.set(key, event.agent);
+      showSoon();
+    },
+  });
+  // "Since" and "last seen" count on between events.
+  scope.every(REFRESH_MS, () => {
+    if (live) render();
+  });
 }

@@ -4,7 +4,7 @@
 import { ApiError, api, jobPath, streamEvents } from '../api.js';
 import { lineChart } from '../chart.js';
 import { el, field, fill, setText, syncRows } from '../dom.js';
-import { agentKey, commandText, formatBytes, formatDuration, isFinal, isLastResult, levelText, stateBadge, targetText, timeEl } from '../format.js';
+import { agentKey, commandText, formatBytes, formatDuration, isFinal, isLastResult, levelText, stateBadge, supersedes, targetText, timeEl } from '../format.js';
 import { showNotice } from '../notice.js';
 import { Scope, isAbort, reportRefreshError } from '../scope.js';
 
@@ -168,9 +168,7 @@ export function mountJob(container, id, parent, { compact = false } = {}) {
 
   const applyResult = (result) => {
     const key = agentKey(result.gid, result.nid);
-    const old = results.get(key);
-    if (old && (old.run ?? 0) > (result.run ?? 0)) return;
-    if (old && isFinal(old.state) && !isFinal(result.state) && (old.run ?? 0) === (result.run ?? 0)) return;
+    if (!supersedes(results.get(key), result)) return;
     results.set(key, result);
     ensurePane(key);
     if (isFinal(result.state) && !outputSeen.has(key)) {
