@@ -48,7 +48,11 @@ export type FeedEvent =
   | { readonly type: 'ping' }
   | { readonly type: 'overflow' };
 
-type LineListener = (line: string) => void;
+/** One reader: takes NDJSON lines; end() when the controller shuts down. */
+interface FeedReader {
+  write(line: string): void;
+  end(): void;
+}
 
 function line(event: FeedEvent): string {
   return `${JSON.stringify(event)}\n`;
@@ -82,7 +86,7 @@ function agentInfo(event: Extract<StoreEvent, { type: 'agent' }>): AgentInfo {
 }
 
 export class EventFeed {
-  private readonly listeners = new Set<LineListener>();
+  private readonly listeners = new Set<FeedReader>();
   private renewer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -96,12 +100,13 @@ export class EventFeed {
   }
 
   /**
-   * Adds a listener of NDJSON lines. Resolves once the store announces feed news, so
-   * everything that happens afterwards reaches it; returns its removal.
+   * Adds a reader once the store announces feed news, so everything that happens
+   * afterwards reaches it, and gives it `first` before anything else; returns its removal.
    */
-  async open(listener: LineListener): Promise<() => void> {
+  async open(listener: FeedReader, first: string): Promise<() => void> {
     await this.store.feedListening(FEED_LEASE_MS);
     this.listeners.add(listener);
+    listener.write(first);
     if (!this.renewer) {
       this.renewer = setInterval(() => {
         this.store.feedListening(FEED_LEASE_MS).catch((error: unknown) => this.log.warn({ err: (error as Error).message }, 'cannot renew the event feed lease'));
@@ -126,7 +131,7 @@ export class EventFeed {
 
   private emit(event: FeedEvent): void {
     const text = line(event);
-    for (const listener of this.listeners) listener(text);
+    for (const listener of this.listeners) listener.write(text);
   }
 
   private stopRenewing(): void {
@@ -134,9 +139,12 @@ export class EventFeed {
     this.renewer = undefined;
   }
 
+  /** The controller shuts down: every reader's stream ends cleanly. */
   close(): void {
+    const readers = [...this.listeners];
     this.listeners.clear();
     this.stopRenewing();
+    for (const reader of readers) reader.end();
   }
 }
 
@@ -154,8 +162,22 @@ export async function serveEventFeed(feed: EventFeed, controllerId: string, resp
     stop();
     clearInterval(keepAlive);
   };
+  // Lines are gathered and written once per turn of the event loop: a burst (a fan-out's
+  // results) costs one write, not one per line.
+  let queued: string[] = [];
+  let queuedChars = 0;
+  let flushing = false;
+  const flush = (): void => {
+    flushing = false;
+    if (!open || queued.length === 0) return;
+    const text = queued.length === 1 ? queued[0]! : queued.join('');
+    queued = [];
+    queuedChars = 0;
+    response.write(text);
+  };
   const overflow = (): void => {
     cleanup();
+    queued = [];
     response.end(OVERFLOW_LINE);
     const cut = setTimeout(() => response.destroy(), OVERFLOW_GRACE_MS);
     cut.unref();
@@ -164,16 +186,29 @@ export async function serveEventFeed(feed: EventFeed, controllerId: string, resp
   const write = (text: string): void => {
     if (!open) return;
     // writableLength counts what waits in this response and in its socket.
-    if (response.writableLength > bufferBytes) return overflow();
-    response.write(text);
+    if (response.writableLength + queuedChars > bufferBytes) return overflow();
+    queued.push(text);
+    queuedChars += text.length;
+    if (!flushing) {
+      flushing = true;
+      setImmediate(flush);
+    }
+  };
+  const end = (): void => {
+    if (!open) return;
+    flush();
+    cleanup();
+    response.end();
   };
   response.on('close', cleanup);
-  stop = await feed.open(write);
+  // Sent with the first line: a failure to open the feed can still be answered with an error.
+  response.setHeader('content-type', 'application/x-ndjson');
+  response.setHeader('cache-control', 'no-store');
+  response.setHeader('x-content-type-options', 'nosniff');
+  stop = await feed.open({ write, end }, line({ type: 'hello', controller: controllerId }));
   if (!open) {
     stop();
     return;
   }
-  response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  write(line({ type: 'hello', controller: controllerId }));
   keepAlive = setInterval(() => write(PING_LINE), PING_MS);
 }

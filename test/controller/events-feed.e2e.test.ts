@@ -2,9 +2,10 @@
  * GET /v1/events end to end, with real controller and agent processes: the token rules
  * (no token 401, a token without "read" 403); a listener hears a job's creation, its
  * result states in order and an agent coming and going, through ControllerClient.events()
- * and `hostlink events` (lines and --json); with two controllers on one real
- * redis-server, a listener on B hears what happens on A; and a reader that stops reading
- * is dropped with {"type":"overflow"} while a reader that keeps up gets everything.
+ * and `hostlink events` (lines and --json), until the controller shuts down; with two
+ * controllers on one real redis-server, a listener on B hears what happens on A; and a
+ * reader that stops reading is dropped with {"type":"overflow"} while a reader that keeps
+ * up gets everything.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ after(() => fleet.stopAll());
 class Listener {
   readonly events: ControllerEvent[] = [];
   failure: unknown;
+  ended = false;
   private readonly abort = new AbortController();
   private readonly reading: Promise<void>;
 
@@ -32,6 +34,7 @@ class Listener {
       } catch (error) {
         this.failure = error;
       }
+      this.ended = true;
     })();
   }
 
@@ -154,6 +157,14 @@ test('memory store: token rules, a job and its states, agents coming and going, 
     // Ctrl-C ends it cleanly.
     lines.child.kill('SIGINT');
     assert.equal(await lines.exited, 0);
+  });
+
+  await t.test('the controller shutting down ends the feed: hostlink events says so and exits 3', async () => {
+    await controller.stop();
+    assert.equal(await json.exited, 3);
+    assert.match(json.output(), /hostlink events: the controller ended the feed/);
+    await waitFor('the client feed to end', () => listener.ended || undefined);
+    assert.equal(listener.failure, undefined);
   });
 });
 
