@@ -201,15 +201,16 @@ test('a reader that stops reading is dropped with an overflow; one that keeps up
   const steady = new Listener(controller.client);
   await steady.wait('the steady hello', 'hello');
 
-  // About 16 MB of news (4 MiB may wait per reader): jobs with a 100 KB argument that no agent matches.
+  // About 16 MB of news (4 MiB may wait per reader): jobs with a 100 KB argument that no
+  // agent matches, 2 MB at a time; each time the steady reader catches up before more come.
   const big = 'x'.repeat(100_000);
   const ids: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    const handles = await controller.client.submitMany(Array.from({ length: 40 }, () => ({ gid: 9, nid: 9, cmd: 'execute', args: { name: 'echo', args: [big] } })));
+  for (let round = 0; round < 8; round++) {
+    const handles = await controller.client.submitMany(Array.from({ length: 20 }, () => ({ gid: 9, nid: 9, cmd: 'execute', args: { name: 'echo', args: [big] } })));
     ids.push(...handles.map((handle) => handle.id));
+    const lastId = ids.at(-1)!;
+    await steady.wait(`the steady reader to catch up (round ${round + 1})`, 'result', (event) => event.result.id === lastId && event.result.state === 'ERROR');
   }
-  const lastId = ids.at(-1)!;
-  await steady.wait('the steady reader to get the last job', 'result', (event) => event.result.id === lastId && event.result.state === 'ERROR');
   assert.equal(steady.events.filter((event) => event.type === 'job').length, ids.length, 'the steady reader got every job');
   assert.equal(steady.events.some((event) => event.type === 'overflow'), false);
 
