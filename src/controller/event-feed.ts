@@ -14,8 +14,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
-import type { AgentAddress, AgentInfo, JobCommand } from '../protocols/fleet/job-model.js';
-import type { ControllerStore, CreatedJob, ResultChange, StoreEvent } from './stores/store.js';
+import type { AgentInfo } from '../protocols/fleet/job-model.js';
+import type { FeedEvent, FeedJob } from '../protocols/fleet/feed-events.js';
+import { agentInfo, type ControllerStore, type CreatedJob, type StoreEvent } from './stores/store.js';
 
 /** How long one renewal of the store's "someone listens" lease lasts; renewed every third of it. */
 export const FEED_LEASE_MS = 15_000;
@@ -26,27 +27,6 @@ export const FEED_DATA_CHARS = 1000;
 const PING_MS = 15_000;
 /** After an overflow, how long the last lines may take to drain before the connection is cut. */
 const OVERFLOW_GRACE_MS = 10_000;
-
-/** A job as the feed announces it: the summary GET /v1/jobs lists, its targets and its command. */
-export interface FeedJob {
-  readonly id: string;
-  readonly cmd: string;
-  readonly created: number;
-  readonly tags: string;
-  readonly targets: readonly AgentAddress[];
-  /** Its targets by state when created, e.g. { QUEUED: 3 }. */
-  readonly states: Readonly<Record<string, number>>;
-  /** The command as submitted; `data` cut to FEED_DATA_CHARS characters. */
-  readonly command: JobCommand;
-}
-
-export type FeedEvent =
-  | { readonly type: 'hello'; readonly controller: string }
-  | { readonly type: 'job'; readonly job: FeedJob }
-  | { readonly type: 'result'; readonly result: ResultChange }
-  | { readonly type: 'agent'; readonly agent: AgentInfo }
-  | { readonly type: 'ping' }
-  | { readonly type: 'overflow' };
 
 /** One reader: takes NDJSON lines; end() when the controller shuts down. */
 interface FeedReader {
@@ -67,22 +47,9 @@ export function feedJob(created: CreatedJob): FeedJob {
   return { id: command.id, cmd: command.cmd, created: at, tags: command.tags ?? '', targets, states: { [created.state]: targets.length }, command: shown };
 }
 
-function agentInfo(event: Extract<StoreEvent, { type: 'agent' }>): AgentInfo {
-  const { presence } = event;
-  return {
-    gid: presence.gid,
-    nid: presence.nid,
-    roles: presence.roles,
-    controller: presence.controller,
-    instance: presence.instance,
-    connected: presence.connected,
-    // As GET /v1/agents tells it: an online agent was seen now.
-    seen: event.online ? Date.now() : event.seen,
-    online: event.online,
-    ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
-    ...(presence.version !== undefined ? { version: presence.version } : {}),
-    ...(presence.os !== undefined ? { os: presence.os } : {}),
-  };
+function agentOf(event: Extract<StoreEvent, { type: 'agent' }>): AgentInfo {
+  // As GET /v1/agents tells it: an online agent was seen now.
+  return agentInfo(event.presence, event.online, event.online ? Date.now() : event.seen);
 }
 
 export class EventFeed {
@@ -125,7 +92,7 @@ export class EventFeed {
       for (const created of event.jobs ?? []) this.emit({ type: 'job', job: feedJob(created) });
       for (const result of event.changes ?? []) this.emit({ type: 'result', result });
     } else if (event.type === 'agent') {
-      this.emit({ type: 'agent', agent: agentInfo(event) });
+      this.emit({ type: 'agent', agent: agentOf(event) });
     }
   }
 

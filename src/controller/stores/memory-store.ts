@@ -16,7 +16,7 @@ import type {
   StoredStats,
   StoreEvent,
 } from './store.js';
-import { resultChange } from './store.js';
+import { agentInfo, resultChange } from './store.js';
 
 export const MESSAGES_PER_TARGET = 1000;
 export const STATS_PER_TARGET = 1000;
@@ -287,21 +287,9 @@ export class MemoryStore implements ControllerStore {
   }
 
   private info(entry: AgentEntry): AgentInfo {
-    const { presence } = entry;
-    return {
-      gid: presence.gid,
-      nid: presence.nid,
-      roles: presence.roles,
-      controller: presence.controller,
-      instance: presence.instance,
-      connected: presence.connected,
-      seen: entry.online ? Date.now() : entry.seen,
-      online: entry.online,
-      ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
-      ...(presence.version !== undefined ? { version: presence.version } : {}),
-      ...(presence.os !== undefined ? { os: presence.os } : {}),
-    };
+    return agentInfo(entry.presence, entry.online, entry.online ? Date.now() : entry.seen);
   }
+
 
   async getAgent(agent: AgentAddress): Promise<AgentInfo | undefined> {
     const entry = this.agents.get(keyOf(agent));

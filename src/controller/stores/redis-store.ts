@@ -22,16 +22,17 @@ import { agentKey, type AgentInfo, type JobMessage, type JobResult } from '../..
 import { MESSAGES_PER_TARGET, STATS_PER_TARGET } from './memory-store.js';
 import { BATCH, RedisBatcher } from './redis-batch.js';
 import { AGENT_OFFLINE, AGENT_ONLINE, DEQUEUE, REQUEUE_INFLIGHT, TAKE_EXPIRED } from './redis-scripts.js';
-import type {
-  AgentAddress,
-  AgentPresence,
-  ControllerStore,
-  ExpiredWork,
-  JobRecord,
-  JobSummary,
-  Schedule,
-  StoredStats,
-  StoreEvent,
+import {
+  agentInfo,
+  type AgentAddress,
+  type AgentPresence,
+  type ControllerStore,
+  type ExpiredWork,
+  type JobRecord,
+  type JobSummary,
+  type Schedule,
+  type StoredStats,
+  type StoreEvent,
 } from './store.js';
 
 function makeClient(url: string) {
@@ -339,20 +340,9 @@ export class RedisStore implements ControllerStore {
 
   private info(presence: AgentPresence, away: string | undefined, liveControllers: Set<string>): AgentInfo {
     const online = away === undefined && liveControllers.has(presence.controller);
-    return {
-      gid: presence.gid,
-      nid: presence.nid,
-      roles: presence.roles,
-      controller: presence.controller,
-      instance: presence.instance,
-      connected: presence.connected,
-      seen: online ? Date.now() : Number(away ?? presence.connected),
-      online,
-      ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
-      ...(presence.version !== undefined ? { version: presence.version } : {}),
-      ...(presence.os !== undefined ? { os: presence.os } : {}),
-    };
+    return agentInfo(presence, online, online ? Date.now() : Number(away ?? presence.connected));
   }
+
 
   async getAgent(agent: AgentAddress): Promise<AgentInfo | undefined> {
     const [raw, away] = (await this.batch.add(['agent', keyOf(agent)])) as [unknown, unknown];

@@ -12,7 +12,10 @@
  * listening it announces none of that, so the feed costs nothing then.
  */
 import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult, JobState } from '../../protocols/fleet/job-model.js';
+import type { ResultChange } from '../../protocols/fleet/feed-events.js';
 import type { StatsSample } from '../../protocols/fleet/link-frames.js';
+
+export { resultChange, type ResultChange } from '../../protocols/fleet/feed-events.js';
 
 export type { AgentAddress } from '../../protocols/fleet/job-model.js';
 
@@ -54,27 +57,10 @@ export interface ExpiredWork extends AgentAddress {
   readonly id: string;
 }
 
-/** One target's recorded result state, as the feed announces it (no data, no output). */
-export interface ResultChange extends AgentAddress {
-  readonly id: string;
-  readonly state: JobState;
-  /** Epoch milliseconds; 0 before the run started. */
-  readonly starttime: number;
-  /** Milliseconds the run took (final states). */
-  readonly time: number;
-  /** Run number of a recurring job, from 1. */
-  readonly run?: number;
-}
-
 /** A job just created, with the state its targets start in (QUEUED, or ERROR when none matched). */
 export interface CreatedJob {
   readonly record: JobRecord;
   readonly state: JobState;
-}
-
-export function resultChange(result: JobResult): ResultChange {
-  const change = { id: result.id, gid: result.gid, nid: result.nid, state: result.state, starttime: result.starttime, time: result.time };
-  return result.run === undefined ? change : { ...change, run: result.run };
 }
 
 export type StoreEvent =
@@ -185,4 +171,21 @@ export interface ControllerStore {
   subscribe(listener: (event: StoreEvent) => void): void;
 
   close(): Promise<void>;
+}
+
+/** What GET /v1/agents (and the event feed) tell of an agent, from its presence record. */
+export function agentInfo(presence: AgentPresence, online: boolean, seen: number): AgentInfo {
+  return {
+    gid: presence.gid,
+    nid: presence.nid,
+    roles: presence.roles,
+    controller: presence.controller,
+    instance: presence.instance,
+    connected: presence.connected,
+    seen,
+    online,
+    ...(presence.hostname !== undefined ? { hostname: presence.hostname } : {}),
+    ...(presence.version !== undefined ? { version: presence.version } : {}),
+    ...(presence.os !== undefined ? { os: presence.os } : {}),
+  };
 }
