@@ -5,6 +5,11 @@
 
 const TOKEN_KEY = 'hostlink.token';
 
+/** True for the error a fetch or a wait throws when its signal aborts it. */
+export function isAbort(error) {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
 export class ApiError extends Error {
   constructor(status, errorClass, message) {
     super(message);
@@ -13,6 +18,7 @@ export class ApiError extends Error {
   }
 }
 
+/** @type {(error: ApiError) => void} */
 let unauthorizedHandler = () => {};
 
 /** Called when the API answers 401 to a request made with the stored token. */
@@ -60,7 +66,7 @@ async function send(path, options) {
   try {
     return await fetch(path, { method, headers: headers(token, body !== undefined), body: body === undefined ? undefined : JSON.stringify(body), signal, cache: 'no-store' });
   } catch (error) {
-    if (error?.name === 'AbortError') throw error;
+    if (isAbort(error)) throw error;
     throw new ApiError(0, 'Unreachable', 'the controller did not answer');
   }
 }
@@ -75,7 +81,7 @@ export async function api(path, options = {}) {
   try {
     return await response.json();
   } catch (error) {
-    if (error?.name === 'AbortError') throw error;
+    if (isAbort(error)) throw error;
     throw new ApiError(response.status, 'ProtocolError', 'the controller answered with something that is not JSON');
   }
 }
@@ -84,6 +90,7 @@ export async function api(path, options = {}) {
 export async function* streamEvents(path, signal) {
   const response = await send(path, { signal });
   if (!response.ok) throw await failure(response, false);
+  if (!response.body) throw new ApiError(response.status, 'ProtocolError', 'the controller answered without a body');
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';

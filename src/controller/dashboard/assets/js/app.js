@@ -1,7 +1,7 @@
 // The dashboard's entry: routes (#/agents, #/jobs, #/jobs/ID, #/run), the token prompt,
 // the header. Every view gets a fresh Scope; leaving the view disposes it.
 import { ApiError, api, clearToken, getToken, onUnauthorized } from './api.js';
-import { el, fill } from './dom.js';
+import { el, fill, messageOf } from './dom.js';
 import { clearNotice, showNotice } from './notice.js';
 import { Scope } from './scope.js';
 import { renderAgents } from './views/agents.js';
@@ -10,10 +10,17 @@ import { renderJobs } from './views/jobs.js';
 import { renderLogin } from './views/login.js';
 import { renderRun } from './views/run.js';
 
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const logout = document.getElementById('logout');
-const controllerId = document.getElementById('controller-id');
+/** An element index.html always has. */
+function part(id) {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no #${id}`);
+  return found;
+}
+
+const main = part('main');
+const nav = part('nav');
+const logout = part('logout');
+const controllerId = part('controller-id');
 
 let viewScope;
 let signedIn = false;
@@ -123,7 +130,7 @@ async function start() {
       clearToken();
       showLogin(`This token may not read jobs: ${error.message}.`);
     } else {
-      fill(main, el('h1', { tabindex: '-1' }, 'The controller does not answer'), el('p', {}, error.message), el('button', { type: 'button', onclick: () => location.reload() }, 'Try again'));
+      fill(main, el('h1', { tabindex: '-1' }, 'The controller does not answer'), el('p', {}, messageOf(error)), el('button', { type: 'button', onclick: () => location.reload() }, 'Try again'));
       showNotice('The controller does not answer.', 'error');
     }
   }

@@ -75,3 +75,8 @@ export function syncRows(tbody, rows, keyOf, create, update) {
   });
   for (const [key, tr] of existing) if (!wanted.has(key)) tr.remove();
 }
+
+/** A caught value's message, for the page (whatever was thrown). */
+export function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}

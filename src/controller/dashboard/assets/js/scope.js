@@ -1,16 +1,15 @@
 // The lifetime of what a view started: its requests and streams (one AbortSignal), its
 // timers and listeners. Leaving the view disposes the scope, and everything stops.
-import { ApiError } from './api.js';
+import { ApiError, isAbort } from './api.js';
+import { messageOf } from './dom.js';
 import { clearNotice, showNotice } from './notice.js';
 
-export function isAbort(error) {
-  return error?.name === 'AbortError';
-}
+export { isAbort };
 
 /** What a failed background refresh tells the user (401 is handled by the login form). */
 export function reportRefreshError(error) {
   if (isAbort(error) || (error instanceof ApiError && error.status === 401)) return;
-  showNotice(error instanceof ApiError && error.status === 0 ? 'The controller does not answer; retrying…' : `Refresh failed: ${error.message}`, 'error');
+  showNotice(error instanceof ApiError && error.status === 0 ? 'The controller does not answer; retrying…' : `Refresh failed: ${messageOf(error)}`, 'error');
 }
 
 export class Scope {

@@ -3,7 +3,7 @@
 // same panel in compact form (results and output) under its form.
 import { ApiError, api, jobPath, streamEvents } from '../api.js';
 import { lineChart } from '../chart.js';
-import { el, field, fill, setText, syncRows } from '../dom.js';
+import { el, field, fill, messageOf, setText, syncRows } from '../dom.js';
 import { agentKey, commandText, formatBytes, formatDuration, isFinal, isLastResult, levelText, stateBadge, supersedes, targetText, timeEl } from '../format.js';
 import { showNotice } from '../notice.js';
 import { Scope, isAbort, reportRefreshError } from '../scope.js';
@@ -20,7 +20,7 @@ function sleep(ms, signal) {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => {
       clearTimeout(timer);
-      resolve();
+      resolve(undefined);
     });
   });
 }
@@ -303,7 +303,7 @@ export function mountJob(container, id, parent, { compact = false } = {}) {
     } catch (error) {
       if (isAbort(error)) return;
       killButton.disabled = false;
-      setText(killStatus, `Kill failed: ${error.message}`);
+      setText(killStatus, `Kill failed: ${messageOf(error)}`);
     }
   });
 

@@ -1,7 +1,7 @@
 // The token prompt, shown when the API answers 401. A token is kept only after the API
 // accepted it, in this tab's sessionStorage.
 import { ApiError, api, clearToken, setToken } from '../api.js';
-import { el, field, fill } from '../dom.js';
+import { el, field, fill, messageOf } from '../dom.js';
 
 export function renderLogin(main, { reason, onSignedIn }) {
   const token = el('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'current-password', required: true, spellcheck: 'false' });
@@ -35,7 +35,7 @@ export function renderLogin(main, { reason, onSignedIn }) {
       clearToken();
       if (error instanceof ApiError && error.status === 401) problem.textContent = 'The controller refused this token.';
       else if (error instanceof ApiError && error.status === 403) problem.textContent = `This token may not read jobs: ${error.message}.`;
-      else problem.textContent = `Could not check the token: ${error.message}.`;
+      else problem.textContent = `Could not check the token: ${messageOf(error)}.`;
       token.select();
       token.focus();
     } finally {

@@ -1,8 +1,8 @@
 // Run: a form for one command (target, command, run arguments), sent as POST /v1/jobs;
 // the results and output then arrive under the form. The request body is shown as it
 // will be sent, so the same call can be scripted.
-import { api } from '../api.js';
-import { el, field, fill } from '../dom.js';
+import { api, isAbort } from '../api.js';
+import { el, field, fill, messageOf } from '../dom.js';
 import { Scope } from '../scope.js';
 import { mountJob } from './job.js';
 
@@ -15,15 +15,21 @@ class FormProblem extends Error {
   }
 }
 
+/**
+ * The control's whole number, or undefined when it is empty and optional.
+ * @param {HTMLInputElement} input
+ * @param {{ min?: number, optional?: boolean }} [options]
+ */
 function integer(input, { min, optional = true } = {}) {
   const text = input.value.trim();
+  const name = input.labels?.[0]?.textContent ?? input.name;
   if (text === '') {
     if (optional) return undefined;
-    throw new FormProblem(input, `${input.labels[0]?.textContent ?? input.name} is required.`);
+    throw new FormProblem(input, `${name} is required.`);
   }
-  if (!/^-?\d+$/.test(text)) throw new FormProblem(input, `${input.labels[0]?.textContent ?? input.name} must be a whole number.`);
+  if (!/^-?\d+$/.test(text)) throw new FormProblem(input, `${name} must be a whole number.`);
   const value = Number(text);
-  if (min !== undefined && value < min) throw new FormProblem(input, `${input.labels[0]?.textContent ?? input.name} must be at least ${min}.`);
+  if (min !== undefined && value < min) throw new FormProblem(input, `${name} must be at least ${min}.`);
   return value;
 }
 
@@ -173,7 +179,7 @@ export function renderRun(main, scope, query) {
     try {
       preview.textContent = JSON.stringify(build(), null, 2);
     } catch (error) {
-      preview.textContent = `(not ready: ${error.message})`;
+      preview.textContent = `(not ready: ${messageOf(error)})`;
     }
   };
   form.addEventListener('input', update);
@@ -188,8 +194,8 @@ export function renderRun(main, scope, query) {
     try {
       body = build();
     } catch (error) {
-      problem.textContent = error.message;
-      error.input?.focus();
+      problem.textContent = messageOf(error);
+      if (error instanceof FormProblem) error.input.focus();
       return;
     }
     submit.disabled = true;
@@ -202,8 +208,8 @@ export function renderRun(main, scope, query) {
       fill(panel, el('p', { class: 'sent', role: 'status' }, `Job ${outcome.id} sent${reached ? ` to ${reached}` : ''}.`, outcome.error ? ` ${outcome.error}` : ''), job);
       mountJob(job, outcome.id, jobScope, { compact: true });
     } catch (error) {
-      if (error?.name === 'AbortError') return;
-      problem.textContent = `The controller refused the command: ${error.message}`;
+      if (isAbort(error)) return;
+      problem.textContent = `The controller refused the command: ${messageOf(error)}`;
     } finally {
       submit.disabled = false;
     }
