@@ -14,7 +14,9 @@
 import { readFileSync } from 'node:fs';
 import { HostlinkError } from '../../core/errors.js';
 import { dataToString } from '../../protocols/fleet/command-check.js';
-import type { AgentAddress, AgentInfo, JobMessage, JobResult, RunArgs } from '../../protocols/fleet/job-model.js';
+import type { AgentAddress, AgentInfo, JobMessage, JobResult, JobSummary, RunArgs } from '../../protocols/fleet/job-model.js';
+
+export type { JobSummary } from '../../protocols/fleet/job-model.js';
 import { CommandHandle, messagesPath, type MessageQuery } from './command-handle.js';
 import type { ControllerEvent } from './events.js';
 import { errorFromBody, requestJson, type HttpOptions } from './http.js';
@@ -40,15 +42,6 @@ export interface CommandOptions {
   readonly roles?: readonly string[];
   readonly fanout?: boolean;
   readonly tags?: string;
-}
-
-export interface JobSummary {
-  readonly id: string;
-  readonly cmd: string;
-  readonly created: number;
-  readonly targets: number;
-  readonly states: Readonly<Record<string, number>>;
-  readonly tags: string;
 }
 
 export interface JobDetails {

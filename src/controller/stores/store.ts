@@ -11,29 +11,19 @@
  * created jobs, every recorded result state and agents coming and going; with nobody
  * listening it announces none of that, so the feed costs nothing then.
  */
-import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult, JobState } from '../../protocols/fleet/job-model.js';
+import type { AgentAddress, AgentInfo, JobCommand, JobMessage, JobResult, JobState, JobSummary } from '../../protocols/fleet/job-model.js';
 import type { ResultChange } from '../../protocols/fleet/feed-events.js';
 import type { StatsSample } from '../../protocols/fleet/link-frames.js';
 
 export { resultChange, type ResultChange } from '../../protocols/fleet/feed-events.js';
 
-export type { AgentAddress } from '../../protocols/fleet/job-model.js';
+export type { AgentAddress, JobSummary } from '../../protocols/fleet/job-model.js';
 
 export interface JobRecord {
   readonly command: JobCommand;
   /** Epoch milliseconds. */
   readonly created: number;
   readonly targets: readonly AgentAddress[];
-}
-
-export interface JobSummary {
-  readonly id: string;
-  readonly cmd: string;
-  readonly created: number;
-  readonly targets: number;
-  /** Results by state, e.g. { SUCCESS: 3, RUNNING: 1 }. */
-  readonly states: Readonly<Record<string, number>>;
-  readonly tags: string;
 }
 
 export interface StoredStats {

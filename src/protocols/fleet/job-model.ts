@@ -166,6 +166,18 @@ export interface AgentInfo {
   readonly os?: string;
 }
 
+/** A job as GET /v1/jobs lists it. */
+export interface JobSummary {
+  readonly id: string;
+  readonly cmd: string;
+  /** Epoch milliseconds. */
+  readonly created: number;
+  readonly targets: number;
+  /** Results by state, e.g. { SUCCESS: 3, RUNNING: 1 }. */
+  readonly states: Readonly<Record<string, number>>;
+  readonly tags: string;
+}
+
 export function agentKey(gid: number, nid: number): string {
   return `${gid}:${nid}`;
 }
