@@ -57,3 +57,16 @@ export function followEvents(scope, { onLive, onEvent, onDown }) {
   };
   void loop();
 }
+
+/**
+ * For a view showing a list that `poller` reads: the list is read once whenever the feed
+ * becomes live (events keep it current from there) and polled while the feed is down.
+ * `feed.live` says which, for the view's own timers and texts.
+ */
+export function followOrPoll(scope, poller, feed, onEvent) {
+  const reread = (live) => () => {
+    feed.live = live;
+    void poller.now();
+  };
+  followEvents(scope, { onLive: reread(true), onDown: reread(false), onEvent });
+}

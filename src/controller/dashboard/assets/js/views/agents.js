@@ -6,7 +6,7 @@
 import { api } from '../api.js';
 import { el, field, fill, setText, syncRows } from '../dom.js';
 import { agentKey, formatAgo, formatDuration, formatTime, timeEl } from '../format.js';
-import { followEvents } from '../live.js';
+import { followOrPoll } from '../live.js';
 
 const REFRESH_MS = 3000;
 
@@ -43,7 +43,8 @@ export function renderAgents(main, scope, query) {
     empty,
   );
   let agents = [];
-  let live = false;
+  /** Whether the live feed is up (else the list is polled). */
+  const feed = { live: false };
   /** Agent events heard so far, and the last one heard of each agent: those newer than a read of the list win over it. */
   let heard = 0;
   const heardOf = new Map();
@@ -84,8 +85,8 @@ export function renderAgents(main, scope, query) {
     syncRows(tbody, shown, (agent) => agentKey(agent.gid, agent.nid), createRow, updateRow);
     const online = agents.filter((agent) => agent.online).length;
     const filtered = shown.length === agents.length ? '' : `; ${shown.length} shown`;
-    summary.dataset.live = String(live);
-    setText(summary, `${agents.length} agent${agents.length === 1 ? '' : 's'}: ${online} connected, ${agents.length - online} away${filtered}; ${live ? 'updated live' : `refreshed every ${REFRESH_MS / 1000} s`}.`);
+    summary.dataset.live = String(feed.live);
+    setText(summary, `${agents.length} agent${agents.length === 1 ? '' : 's'}: ${online} connected, ${agents.length - online} away${filtered}; ${feed.live ? 'updated live' : `refreshed every ${REFRESH_MS / 1000} s`}.`);
     table.hidden = shown.length === 0;
     empty.hidden = shown.length > 0;
     setText(empty, agents.length === 0 ? 'No agent has connected to this controller yet. Start one with: hostlink agent --controller URL --gid 1 --nid 1' : 'No agent matches these filters.');
@@ -133,28 +134,18 @@ export function renderAgents(main, scope, query) {
       for (const [key, agent] of kept) known.set(key, agent);
       show();
     },
-    () => (live ? null : REFRESH_MS),
+    () => (feed.live ? null : REFRESH_MS),
   );
 
-  followEvents(scope, {
-    onLive: () => {
-      live = true;
-      void poller.now();
-    },
-    onDown: () => {
-      live = false;
-      void poller.now();
-    },
-    onEvent: (event) => {
-      if (event.type !== 'agent') return;
-      const key = agentKey(event.agent.gid, event.agent.nid);
-      heardOf.set(key, ++heard);
-      known.set(key, event.agent);
-      showSoon();
-    },
+  followOrPoll(scope, poller, feed, (event) => {
+    if (event.type !== 'agent') return;
+    const key = agentKey(event.agent.gid, event.agent.nid);
+    heardOf.set(key, ++heard);
+    known.set(key, event.agent);
+    showSoon();
   });
   // "Since" and "last seen" count on between events.
   scope.every(REFRESH_MS, () => {
-    if (live) render();
+    if (feed.live) render();
   });
 }

@@ -7,7 +7,7 @@
 import { api, jobPath } from '../api.js';
 import { el, fill, setText, syncRows } from '../dom.js';
 import { agentKey, commandText, formatDuration, formatTime, stateBadge, supersedes, targetText, timeEl, timing } from '../format.js';
-import { followEvents } from '../live.js';
+import { followOrPoll } from '../live.js';
 import { isAbort } from '../scope.js';
 
 const REFRESH_MS = 2000;
@@ -27,7 +27,8 @@ function countStates(results) {
 
 export function renderJobs(main, scope) {
   let limit = PAGE;
-  let live = false;
+  /** Whether the live feed is up (else the list is polled). */
+  const feed = { live: false };
   let lastRead = 0;
   /** Job events heard so far: a job heard after a read of the list began is kept even if that read lacks it. */
   let heard = 0;
@@ -89,8 +90,8 @@ export function renderJobs(main, scope) {
     table.hidden = shown.length === 0;
     empty.hidden = shown.length > 0;
     more.hidden = shown.length < limit || limit >= MAX_LIMIT;
-    summary.dataset.live = String(live);
-    const how = live ? 'updated live' : `refreshed every ${REFRESH_MS / 1000} s while this tab is visible (last ${formatTime(lastRead)})`;
+    summary.dataset.live = String(feed.live);
+    const how = feed.live ? 'updated live' : `refreshed every ${REFRESH_MS / 1000} s while this tab is visible (last ${formatTime(lastRead)})`;
     setText(summary, `${shown.length} job${shown.length === 1 ? '' : 's'}, newest first; ${how}.`);
   };
   // Many events may come at once (a fan-out's results): the page is redrawn once per frame.
@@ -156,7 +157,7 @@ export function renderJobs(main, scope) {
       await loadDetails();
       if (scope.active) render();
     },
-    () => (live ? null : REFRESH_MS),
+    () => (feed.live ? null : REFRESH_MS),
   );
 
   const onEvent = (event) => {
@@ -183,20 +184,10 @@ export function renderJobs(main, scope) {
     }
   };
 
-  followEvents(scope, {
-    onLive: () => {
-      live = true;
-      void poller.now();
-    },
-    onDown: () => {
-      live = false;
-      void poller.now();
-    },
-    onEvent,
-  });
+  followOrPoll(scope, poller, feed, onEvent);
   // Running jobs' durations count up between events.
   scope.every(1000, () => {
-    if (live && tbody.querySelector('tr.running')) render();
+    if (feed.live && tbody.querySelector('tr.running')) render();
   });
 
   more.addEventListener('click', () => {
