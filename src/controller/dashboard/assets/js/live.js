@@ -4,22 +4,10 @@
 // becomes live and then only apply its events; they poll again only while it is down,
 // and it is retried with backoff (1 s doubling to 30 s, with jitter).
 import { ApiError, streamEvents } from './api.js';
-import { isAbort } from './scope.js';
+import { isAbort, sleep } from './scope.js';
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
-
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve(undefined);
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-}
 
 /**
  * Follows the feed until `scope` is disposed. onLive(): the feed is live (read the

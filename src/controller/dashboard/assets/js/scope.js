@@ -6,6 +6,19 @@ import { clearNotice, showNotice } from './notice.js';
 
 export { isAbort };
 
+/** Waits `ms`, or less when `signal` aborts first. */
+export function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(undefined);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
 /** What a failed background refresh tells the user (401 is handled by the login form). */
 export function reportRefreshError(error) {
   if (isAbort(error) || (error instanceof ApiError && error.status === 401)) return;

@@ -6,7 +6,7 @@ import { lineChart } from '../chart.js';
 import { el, field, fill, messageOf, setText, syncRows } from '../dom.js';
 import { agentKey, commandText, formatBytes, formatDuration, isFinal, isLastResult, levelText, stateBadge, supersedes, targetText, timeEl } from '../format.js';
 import { showNotice } from '../notice.js';
-import { Scope, isAbort, reportRefreshError } from '../scope.js';
+import { Scope, isAbort, reportRefreshError, sleep } from '../scope.js';
 
 const REFRESH_MS = 2000;
 const STATS_MS = 3000;
@@ -14,16 +14,6 @@ const MAX_LINES = 5000;
 const MAX_MESSAGES = 5000;
 const SHOWN_MESSAGES = 500;
 const DATA_PREVIEW = 4000;
-
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
-}
 
 /** A <pre> that keeps its last MAX_LINES lines and follows new output while scrolled to the end. */
 function appendLines(pre, text) {
