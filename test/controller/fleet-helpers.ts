@@ -7,8 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ControllerClient } from '../../src/client/controller/index.js';
+import { MemoryStore } from '../../src/controller/stores/memory-store.js';
+import { RedisStore } from '../../src/controller/stores/redis-store.js';
+import type { ControllerStore } from '../../src/controller/stores/store.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { requireProgram } from '../helpers/peers.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { hostlinkNodeArgs, runHostlink, type CliResult } from '../helpers/cli.js';
 
@@ -150,6 +156,18 @@ export class Fleet {
       return /Ready to accept connections/.test(proc.output()) || undefined;
     });
     return { url: `redis://127.0.0.1:${port}`, port, proc };
+  }
+
+  /**
+   * A store of that kind for a store-level test: a MemoryStore, or a RedisStore on a
+   * redis-server of its own (undefined, the test skipped, when redis-server is missing).
+   */
+  async store(t: TestContext, kind: 'memory' | 'redis', prefix: string): Promise<ControllerStore | undefined> {
+    if (kind === 'memory') return new MemoryStore();
+    const redisServer = requireProgram(t, 'redis-server', 'redis-server');
+    if (!redisServer) return undefined;
+    const redis = await this.redis(redisServer);
+    return RedisStore.connect({ url: redis.url, log: silentLogger(), prefix });
   }
 
   async stopAll(): Promise<void> {

@@ -7,12 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test, type TestContext } from 'node:test';
-import { silentLogger } from '../../src/core/logger.js';
-import { MemoryStore } from '../../src/controller/stores/memory-store.js';
-import { RedisStore } from '../../src/controller/stores/redis-store.js';
 import type { ControllerStore, StoreEvent } from '../../src/controller/stores/store.js';
 import { pendingResult, type JobCommand, type JobResult } from '../../src/protocols/fleet/job-model.js';
-import { requireProgram } from '../helpers/peers.js';
 import { Fleet } from './fleet-helpers.js';
 
 const fleet = new Fleet();
@@ -22,12 +18,8 @@ const command = (id: string, nid = 1): JobCommand => ({ id, gid: 1, nid, cmd: 'p
 const agent = { gid: 1, nid: 1 };
 const hour = 3_600_000;
 
-async function openStore(t: TestContext, kind: 'memory' | 'redis'): Promise<ControllerStore | undefined> {
-  if (kind === 'memory') return new MemoryStore();
-  const redisServer = requireProgram(t, 'redis-server', 'redis-server');
-  if (!redisServer) return undefined;
-  const redis = await fleet.redis(redisServer);
-  return RedisStore.connect({ url: redis.url, log: silentLogger(), prefix: `t${Date.now()}:` });
+function openStore(t: TestContext, kind: 'memory' | 'redis'): Promise<ControllerStore | undefined> {
+  return fleet.store(t, kind, `t${Date.now()}:`);
 }
 
 function done(result: JobResult): JobResult {

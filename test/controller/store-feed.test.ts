@@ -7,23 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, test, type TestContext } from 'node:test';
-import { silentLogger } from '../../src/core/logger.js';
-import { MemoryStore } from '../../src/controller/stores/memory-store.js';
-import { RedisStore } from '../../src/controller/stores/redis-store.js';
 import type { ControllerStore, StoreEvent } from '../../src/controller/stores/store.js';
 import { pendingResult, type JobCommand } from '../../src/protocols/fleet/job-model.js';
-import { requireProgram } from '../helpers/peers.js';
 import { Fleet, waitFor } from './fleet-helpers.js';
 
 const fleet = new Fleet();
 after(() => fleet.stopAll());
 
-async function openStore(t: TestContext, kind: 'memory' | 'redis'): Promise<ControllerStore | undefined> {
-  if (kind === 'memory') return new MemoryStore();
-  const redisServer = requireProgram(t, 'redis-server', 'redis-server');
-  if (!redisServer) return undefined;
-  const redis = await fleet.redis(redisServer);
-  return RedisStore.connect({ url: redis.url, log: silentLogger(), prefix: `feed${Date.now()}:` });
+function openStore(t: TestContext, kind: 'memory' | 'redis'): Promise<ControllerStore | undefined> {
+  return fleet.store(t, kind, `feed${Date.now()}:`);
 }
 
 /** A job's life and an agent's visit, as the controller records them; returns what the store announced. */
