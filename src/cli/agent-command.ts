@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { buildAgentRegistry } from '../agent/agent.js';
 import { runAgentProcess } from '../agent/agent-process.js';
 import { withFleetLink } from '../agent/fleet/agent-fleet-hook.js';
+import { addFleetOptions, collect, type FleetCliOptions } from '../agent/fleet/fleet-options.js';
 import { resolveAgentSettings, settingsToConfigSection, type AgentCommandLine } from '../agent/agent-settings.js';
 import { configToToml, DEFAULT_CONFIG_FILE, loadConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { parseNameList } from '../core/policy.js';
 
-interface RawOptions {
+interface RawOptions extends FleetCliOptions {
   listen?: string[];
   config?: string;
   method?: string;
@@ -39,17 +40,7 @@ interface RawOptions {
   networkRenderer?: string;
   services?: string;
   dataDir?: string;
-  controller?: string;
-  gid?: string;
-  nid?: string;
-  roles?: string[];
-  controllerToken?: string;
-  controllerCa?: string;
-  controllerCert?: string;
-  controllerKey?: string;
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** What `-b ?` (or qemu-ga's `-b help`) asks for: the command names instead of a run. */
 function asksForList(lists: (string[] | undefined)[]): boolean {
@@ -152,7 +143,7 @@ Examples:
 `;
 
 export function addAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('agent')
     .description('run the hostlink agent (a drop-in replacement for qemu-ga)')
     .option('--listen <spec>', 'listen on PROTOCOL:TRANSPORT:ADDRESS (repeatable)', collect)
@@ -172,15 +163,8 @@ export function addAgentCommand(program: Command): void {
     .option('--root <dir>', 'commands that change the system (passwords, SSH keys, network, injected files) act inside DIR instead of /')
     .option('--network-renderer <name>', "how nova's resetnetwork writes the network: netplan, ifcfg, ifupdown or networkd (default: from what the system has)")
     .option('--services <dir>', 'serve the vt_agent-style service modules of DIR (.js, .mjs, .ts, .py), with the vt_agent core API')
-    .option('--data-dir <dir>', 'the vt_agent data folder (log/, download/, agent_tmp_*); default: vt-data in the state folder')
-    .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
-    .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
-    .option('--nid <nid>', 'node id this agent answers to (with --controller)')
-    .option('--roles <list>', 'comma-separated roles this agent holds (with --controller)', collect)
-    .option('--controller-token <token>', 'token to present to the controller (default $HOSTLINK_AGENT_TOKEN)')
-    .option('--controller-ca <file>', 'CA certificate (PEM) to trust for an https:// controller')
-    .option('--controller-cert <file>', 'client certificate (PEM, CN "GID:NID") instead of a token')
-    .option('--controller-key <file>', 'private key (PEM) of --controller-cert')
+    .option('--data-dir <dir>', 'the vt_agent data folder (log/, download/, agent_tmp_*); default: vt-data in the state folder');
+  addFleetOptions(command)
     .addOption(new Option('--statedir <dir>').hideHelp())
     .addOption(new Option('--pidfile <file>').hideHelp())
     .addOption(new Option('--logfile <file>').hideHelp())

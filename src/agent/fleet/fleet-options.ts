@@ -23,15 +23,16 @@ export interface FleetCliOptions {
   controllerKey?: string;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** Commander's way to take a repeatable option into a list. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Adds --controller, --gid, --nid, --roles, --controller-token/-ca/-cert/-key. */
 export function addFleetOptions(command: Command): Command {
   return command
-    .option('--controller <url>', 'join this controller and run the jobs it sends (http://HOST:PORT, https://, ws://, wss://)')
-    .option('--gid <gid>', 'grid id (with --controller)')
-    .option('--nid <nid>', 'node id (with --controller)')
-    .option('--roles <list>', 'comma-separated roles (with --controller)', collect)
+    .option('--controller <url>', 'join this controller (http://HOST:PORT, https://, ws://, wss://) and run the jobs it sends')
+    .option('--gid <gid>', 'grid id this agent answers to (with --controller)')
+    .option('--nid <nid>', 'node id this agent answers to (with --controller)')
+    .option('--roles <list>', 'comma-separated roles this agent holds (with --controller)', collect)
     .option('--controller-token <token>', 'token to present to the controller (default $HOSTLINK_AGENT_TOKEN)')
     .option('--controller-ca <file>', 'CA certificate (PEM) to trust for an https:// controller')
     .option('--controller-cert <file>', 'client certificate (PEM, CN "GID:NID") instead of a token')
