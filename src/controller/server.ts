@@ -16,6 +16,7 @@ import { Controller } from './controller.js';
 import { HttpApi } from './http-api.js';
 import { Scheduler } from './scheduler.js';
 import type { ControllerStore } from './stores/store.js';
+import { listen } from '../transports/listen.js';
 
 export interface ControllerTls {
   readonly cert: string | Buffer;
@@ -90,13 +91,7 @@ export async function startControllerServer(options: ControllerServerOptions): P
     gateway.handleUpgrade(request, socket, head);
   });
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, { port: options.port, host: options.host });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `${options.tls ? 'https' : 'http'}://${urlHost(options.host)}:${port}`;

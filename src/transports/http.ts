@@ -14,6 +14,7 @@ import { gzip } from 'node:zlib';
 import type { IncomingMessageBody, MessageTransport, OutgoingMessageBody } from '../core/listener.js';
 import { authRequired, challenges, isAuthorized, type HttpAuthOptions } from './http-auth.js';
 import { decodeContent, declaredLength, HttpRefusal, readBody, tooLarge } from './http-body.js';
+import { listen } from './listen.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -132,13 +133,7 @@ export class HttpTransport implements MessageTransport {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.boundPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, { port: this.boundPort, host: this.host });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;
   }

@@ -4,6 +4,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { StreamConnection, StreamTransport } from '../core/listener.js';
+import { listen } from './listen.js';
 
 export interface TcpTransportOptions {
   readonly host?: string;
@@ -41,13 +42,7 @@ export class TcpTransport implements StreamTransport {
       socket.once('close', () => this.sockets.delete(socket));
       onConnection({ id: `tcp-${nextTcpId++}-${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, stream: socket });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.boundPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, { port: this.boundPort, host: this.host });
     this.boundPort = (server.address() as AddressInfo).port;
     this.server = server;
   }

@@ -7,6 +7,7 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { StreamConnection, StreamTransport } from '../core/listener.js';
+import { listen } from './listen.js';
 
 export interface UnixTransportOptions {
   readonly path: string;
@@ -46,13 +47,7 @@ export class UnixTransport implements StreamTransport {
       socket.once('close', () => this.sockets.delete(socket));
       onConnection({ id: `unix-${nextUnixId++}`, stream: socket });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, { path });
     this.server = server;
     await chmod(path, this.options.mode ?? 0o600);
   }
