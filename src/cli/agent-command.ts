@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { buildAgentRegistry } from '../agent/agent.js';
 import { runAgentProcess } from '../agent/agent-process.js';
 import { withFleetLink } from '../agent/fleet/agent-fleet-hook.js';
-import { addFleetOptions, collect, type FleetCliOptions } from '../agent/fleet/fleet-options.js';
+import { addFleetOptions, type FleetCliOptions } from '../agent/fleet/fleet-options.js';
 import { resolveAgentSettings, settingsToConfigSection, type AgentCommandLine } from '../agent/agent-settings.js';
 import { configToToml, DEFAULT_CONFIG_FILE, loadConfig } from '../core/config.js';
 import { HostlinkError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { parseNameList } from '../core/policy.js';
+import { collect } from '../core/collect-option.js';
 
 interface RawOptions extends FleetCliOptions {
   listen?: string[];

@@ -11,6 +11,7 @@ import type { CommandHandle } from '../client/controller/index.js';
 import { agentKey, isResultLevel, LEVEL, type JobMessage, type JobResult, type RunArgs } from '../protocols/fleet/job-model.js';
 import { EXIT } from './main.js';
 import { addClientOptions, clientFor, FleetUsageError, parseInteger, printJson, runFleetAction, type FleetClientOptions } from './fleet/context.js';
+import { collect } from '../core/collect-option.js';
 
 interface RunOptions extends FleetClientOptions {
   gid?: string;
@@ -38,7 +39,6 @@ interface RunOptions extends FleetClientOptions {
   verbose?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const LEVEL_TAGS: Record<number, string> = { 3: 'public', 4: 'operator', 5: 'unknown', 6: 'structured', 7: 'warning', 8: 'error', 9: 'critical', 10: 'statsd', 11: 'debug' };
 

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { RunArgs } from '../protocols/fleet/job-model.js';
 import { table } from './qga/format.js';
 import { addClientOptions, clientFor, FleetUsageError, formatTime, parseInteger, printJson, runFleetAction, type FleetClientOptions } from './fleet/context.js';
+import { collect } from '../core/collect-option.js';
 
 interface AddOptions extends FleetClientOptions {
   gid?: string;
@@ -21,7 +22,6 @@ interface AddOptions extends FleetClientOptions {
   queue?: string;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function addScheduleCommand(program: Command): void {
   const schedule = program.command('schedule').description('recurring commands on a cron schedule, kept by the controller');

@@ -27,6 +27,7 @@ import { addFleetOptions, prepareFleet, type FleetCliOptions } from '../agent/fl
 import { xmlrpcProtocol } from '../protocols/xmlrpc/index.js';
 import type { HttpAuthOptions } from '../transports/http-auth.js';
 import { HttpTransport, type HttpTlsOptions } from '../transports/http.js';
+import { collect } from '../core/collect-option.js';
 
 export const VT_AGENT_DEFAULT_HOST = '127.0.0.1';
 export const VT_AGENT_DEFAULT_PORT = 8000;
@@ -252,7 +253,6 @@ async function runVtAgent(raw: RawOptions): Promise<number> {
   return 0;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const HELP_AFTER = `
 vt_agent clients connect unchanged: xmlrpc.client.ServerProxy("http://HOST:PORT/")

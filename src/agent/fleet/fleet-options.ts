@@ -11,6 +11,7 @@ import type { PolicyOptions } from '../../core/policy.js';
 import type { CommandRegistry } from '../../core/registry.js';
 import { resolveFleetLinkSettings, type FleetLinkCommandLine } from './fleet-link-settings.js';
 import { startFleetMember, type FleetMember } from './fleet-member.js';
+import { collect } from '../../core/collect-option.js';
 
 export interface FleetCliOptions {
   controller?: string;
@@ -23,8 +24,6 @@ export interface FleetCliOptions {
   controllerKey?: string;
 }
 
-/** Commander's way to take a repeatable option into a list. */
-export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Adds --controller, --gid, --nid, --roles, --controller-token/-ca/-cert/-key. */
 export function addFleetOptions(command: Command): Command {
