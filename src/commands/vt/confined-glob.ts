@@ -5,9 +5,10 @@
  * leading dot is matched only by a pattern that starts with one. Relative patterns are
  * taken from the data dir.
  */
-import { lstat, readdir, realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { HostlinkError } from '../../core/errors.js';
+import { pathExists } from '../common/path-exists.js';
 
 const MAGIC = /[*?[]/;
 
@@ -46,15 +47,6 @@ export function confinePattern(root: string, pattern: string): string {
   return absolute;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Paths matching `pattern` inside `root` (never `root` itself). A match whose folder,
  * symbolic links resolved, is not inside root is dropped: a link cannot lead out.
@@ -66,7 +58,7 @@ export async function confinedGlob(root: string, pattern: string): Promise<strin
   for (const segment of segments) {
     const next: string[] = [];
     if (!MAGIC.test(segment)) {
-      for (const base of candidates) if (await exists(join(base, segment))) next.push(join(base, segment));
+      for (const base of candidates) if (await pathExists(join(base, segment))) next.push(join(base, segment));
     } else {
       const matcher = segmentRegExp(segment);
       for (const base of candidates) {

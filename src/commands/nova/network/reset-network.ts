@@ -18,6 +18,7 @@ import { renderIfcfg, SCRIPTS_DIR } from './render-ifcfg.js';
 import { renderIfupdown } from './render-ifupdown.js';
 import { renderNetplan } from './render-netplan.js';
 import { renderNetworkd } from './render-networkd.js';
+import { pathExists } from '../../common/path-exists.js';
 
 export interface ResetNetworkOptions {
   readonly rootDir: string;
@@ -39,15 +40,6 @@ function real(rootDir: string, logical: string): string {
   return rootDir === '/' ? logical : join(rootDir, logical);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -58,10 +50,10 @@ async function readText(path: string): Promise<string | undefined> {
 
 /** netplan, then RHEL network-scripts, then ifupdown, then systemd-networkd. */
 export async function chooseRenderer(rootDir: string): Promise<RendererName> {
-  if (await exists(real(rootDir, '/etc/netplan'))) return 'netplan';
-  if ((await exists(real(rootDir, SCRIPTS_DIR))) || (await exists(real(rootDir, '/etc/redhat-release')))) return 'ifcfg';
-  if (await exists(real(rootDir, '/etc/network/interfaces'))) return 'ifupdown';
-  if (await exists(real(rootDir, '/etc/systemd/network'))) return 'networkd';
+  if (await pathExists(real(rootDir, '/etc/netplan'))) return 'netplan';
+  if ((await pathExists(real(rootDir, SCRIPTS_DIR))) || (await pathExists(real(rootDir, '/etc/redhat-release')))) return 'ifcfg';
+  if (await pathExists(real(rootDir, '/etc/network/interfaces'))) return 'ifupdown';
+  if (await pathExists(real(rootDir, '/etc/systemd/network'))) return 'networkd';
   throw genericError(`cannot tell how this system configures its network (looked for /etc/netplan, ${SCRIPTS_DIR}, /etc/network/interfaces, /etc/systemd/network)`);
 }
 
